@@ -1,0 +1,45 @@
+package dev.streamclassifier.job;
+
+import dev.streamclassifier.udf.ExecutionDevice;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the classify operator needs, serializable so it travels with the job graph; the classifiers themselves are
+ * opened on the task manager, in {@code open()}.
+ *
+ * @param tasks every task the job runs
+ * @param tasksByKind task names per event kind, in the order their predictions are listed
+ * @param modelsDir a directory of classifiers, or null for the ones bundled in the jar
+ * @param intraOpThreads ONNX Runtime threads per classifier
+ * @param includeText whether labelled events carry the classified text
+ */
+public record ClassifierConfig(
+        List<TaskSpec> tasks,
+        Map<EventKind, List<String>> tasksByKind,
+        int maxBatchSize,
+        Duration maxBatchDelay,
+        String modelsDir,
+        ExecutionDevice device,
+        int intraOpThreads,
+        boolean includeText,
+        String reviewTopic,
+        String deadLetterTopic) implements Serializable {
+
+    public TaskSpec task(String name) {
+        return tasks.stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("No task named '" + name + "'"));
+    }
+
+    /** The models the tasks use, each once. */
+    public Set<String> modelNames() {
+        Set<String> names = new LinkedHashSet<>();
+        tasks.forEach(task -> names.add(task.modelName()));
+        return names;
+    }
+}

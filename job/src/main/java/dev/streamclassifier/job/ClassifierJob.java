@@ -1,0 +1,127 @@
+package dev.streamclassifier.job;
+
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Flink job: three inputs (emails, tickets, chats) → decode (bad records to the dead-letter topic) → batched
+ * classification → one exactly-once Kafka sink per output topic (task topics, review, dead letters).
+ *
+ * <p>{@link #main} parses and validates options, checks the models and calls {@link #buildPipeline}; tests call
+ * {@code buildPipeline} with their own sources and sinks.
+ */
+public final class ClassifierJob {
+    private static final Logger LOG = LoggerFactory.getLogger(ClassifierJob.class);
+
+    private ClassifierJob() {}
+
+    /** Where the job reads each kind of event from. */
+    public interface Sources {
+        DataStream<RawRecord> read(StreamExecutionEnvironment env, EventKind kind);
+    }
+
+    /** Where the job writes each output topic. */
+    public interface Sinks {
+        Sink<OutboundRecord> sinkFor(String topic);
+    }
+
+    public static void main(String[] args) throws Exception {
+        ClassifierOptions options = ClassifierOptions.fromArgs(args).validate();
+        LOG.info("Starting stream-classifier with {}", options.printable());
+        ModelCheck.check(options.classifierConfig());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        configureCheckpointing(env, options);
+        KafkaConnectors kafka = new KafkaConnectors(options, false);
+        buildPipeline(env, options, kafka, kafka);
+        env.execute("stream-classifier");
+    }
+
+    public static void configureCheckpointing(StreamExecutionEnvironment env, ClassifierOptions options) {
+        env.enableCheckpointing(options.get(ClassifierOptions.CHECKPOINT_INTERVAL).toMillis(),
+                CheckpointingMode.EXACTLY_ONCE);
+        if (options.get(ClassifierOptions.UNALIGNED_CHECKPOINTS)) {
+            // Inference is slow next to everything else, so input queues fill up; aligned barriers would wait behind
+            // all of it and delay every commit. Records the barrier overtakes are stored in the checkpoint instead.
+            env.getCheckpointConfig().enableUnalignedCheckpoints();
+        }
+    }
+
+    /** Every output topic the job writes, in a stable order: task topics, review, dead letters. */
+    public static Set<String> outputTopics(ClassifierOptions options) {
+        Set<String> topics = new LinkedHashSet<>();
+        options.tasks().forEach(task -> topics.add(task.outputTopic()));
+        topics.add(options.get(ClassifierOptions.REVIEW_TOPIC));
+        topics.add(options.get(ClassifierOptions.DEAD_LETTER_TOPIC));
+        return topics;
+    }
+
+    public static void buildPipeline(StreamExecutionEnvironment env, ClassifierOptions options, Sources sources,
+            Sinks sinks) {
+        ClassifierConfig config = options.classifierConfig();
+        DataStream<RawRecord> raw = null;
+        for (Map.Entry<EventKind, List<String>> entry : config.tasksByKind().entrySet()) {
+            if (entry.getValue().isEmpty()) {
+                continue;
+            }
+            DataStream<RawRecord> input = sources.read(env, entry.getKey());
+            raw = raw == null ? input : raw.union(input);
+        }
+        if (raw == null) {
+            throw new IllegalArgumentException("No event kind has a task: nothing to read");
+        }
+        // Rebalance: spreads topics with few partitions over every classifier, and (unlike a forward edge) lets
+        // unaligned checkpoint barriers overtake the records queued in front of the classifier.
+        SingleOutputStreamOperator<TextEvent> decoded = raw
+                .rebalance()
+                .process(new DecodeFunction(options.inputFormats(), config.deadLetterTopic()))
+                .name("decode").uid("decode")
+                .setParallelism(options.get(ClassifierOptions.PARALLELISM));
+        SingleOutputStreamOperator<OutboundRecord> classified = decoded
+                .transform("classify", TypeInformation.of(OutboundRecord.class), new ClassifyOperator(config))
+                .uid("classify")
+                .setParallelism(options.get(ClassifierOptions.PARALLELISM));
+        String deadLetterTopic = config.deadLetterTopic();
+        for (String topic : outputTopics(options)) {
+            if (topic.equals(deadLetterTopic)) {
+                continue;
+            }
+            classified.filter(new TopicFilter(topic)).name("select " + topic).uid("select-" + slug(topic))
+                    .sinkTo(sinks.sinkFor(topic)).name("write " + topic).uid("sink-" + slug(topic));
+        }
+        decoded.getSideOutput(DeadLetters.TAG)
+                .union(classified.getSideOutput(DeadLetters.TAG))
+                .sinkTo(sinks.sinkFor(deadLetterTopic)).name("write " + deadLetterTopic).uid("sink-dead-letters");
+    }
+
+    private static String slug(String topic) {
+        return topic.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    }
+
+    /** Passes the records bound for one topic. */
+    static final class TopicFilter implements FilterFunction<OutboundRecord> {
+        private static final long serialVersionUID = 1L;
+        private final String topic;
+
+        TopicFilter(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public boolean filter(OutboundRecord record) {
+            return topic.equals(record.topic);
+        }
+    }
+}

@@ -1,0 +1,327 @@
+package dev.streamclassifier.job;
+
+import dev.streamclassifier.schemas.ClassifiedEvent;
+import dev.streamclassifier.schemas.Prediction;
+import dev.streamclassifier.schemas.SingleObjectCodec;
+import dev.streamclassifier.udf.ClassScores;
+import dev.streamclassifier.udf.Closeables;
+import dev.streamclassifier.udf.ModelDirectory;
+import dev.streamclassifier.udf.ModelManifest;
+import dev.streamclassifier.udf.TextClassifier;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * Classifies text events in batches. Loads its classifiers in {@link #open()} (one set per parallel instance, i.e.
+ * per task slot), buffers events, and runs a batch when {@code maxBatchSize} events are buffered, when
+ * {@code maxBatchDelay} has passed since the first buffered event, before every checkpoint barrier, and at end of
+ * input. Nothing is buffered across a checkpoint, so the transactional sinks downstream stay exactly-once.
+ *
+ * <p>Each event gets one prediction per task configured for its kind, and is emitted, encoded, to each task's topic,
+ * or to the review topic when any prediction scored under its task's threshold. A text that makes the model fail is
+ * retried alone and, if it still fails, becomes a dead letter; if nothing in a batch can be classified the model itself
+ * is broken and the task fails, so the restart strategy takes over.
+ */
+public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
+        implements OneInputStreamOperator<TextEvent, OutboundRecord>, ProcessingTimeService.ProcessingTimeCallback {
+    private static final long serialVersionUID = 1L;
+
+    private final ClassifierConfig config;
+
+    private transient Map<String, TextClassifier> classifiersByModel;
+    private transient Map<String, Float> thresholds;
+    private transient List<TextEvent> buffer;
+    private transient ScheduledFuture<?> batchTimer;
+    private transient SingleObjectCodec<ClassifiedEvent> codec;
+    private transient DeadLetters deadLetters;
+    private transient Metrics metrics;
+
+    public ClassifyOperator(ClassifierConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        classifiersByModel = new LinkedHashMap<>();
+        try {
+            for (String model : config.modelNames()) {
+                classifiersByModel.put(model, TextClassifier.open(ModelDirectory.locate(model, config.modelsDir()),
+                        config.intraOpThreads(), config.device()));
+            }
+        } catch (Exception e) {
+            try {
+                Closeables.closeAll(classifiersByModel.values().toArray(AutoCloseable[]::new));
+            } catch (Exception closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            classifiersByModel = null;
+            throw new IllegalStateException("Cannot open the classifiers " + config.modelNames() + ": "
+                    + e.getMessage(), e);
+        }
+        thresholds = new HashMap<>();
+        for (TaskSpec task : config.tasks()) {
+            ModelManifest manifest = classifiersByModel.get(task.modelName()).manifest();
+            thresholds.put(task.name(), task.threshold() != null ? task.threshold() : manifest.threshold);
+        }
+        buffer = new ArrayList<>(config.maxBatchSize());
+        codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+        deadLetters = new DeadLetters(config.deadLetterTopic());
+        metrics = new Metrics(getMetricGroup());
+    }
+
+    @Override
+    public void processElement(StreamRecord<TextEvent> element) throws Exception {
+        buffer.add(element.getValue());
+        metrics.recordsIn.inc();
+        if (buffer.size() >= config.maxBatchSize()) {
+            flush();
+        } else if (buffer.size() == 1) {
+            long deadline = getProcessingTimeService().getCurrentProcessingTime() + config.maxBatchDelay().toMillis();
+            batchTimer = getProcessingTimeService().registerTimer(deadline, this);
+        }
+    }
+
+    @Override
+    public void onProcessingTime(long time) throws Exception {
+        batchTimer = null;
+        flush();
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        flush();
+    }
+
+    @Override
+    public void finish() throws Exception {
+        flush();
+        super.finish();
+    }
+
+    /** Number of events waiting for the next batch; 0 after every flush. Visible for tests. */
+    int buffered() {
+        return buffer == null ? 0 : buffer.size();
+    }
+
+    private void flush() throws Exception {
+        if (batchTimer != null) {
+            batchTimer.cancel(false);
+            batchTimer = null;
+        }
+        if (buffer.isEmpty()) {
+            return;
+        }
+        List<TextEvent> batch = buffer;
+        buffer = new ArrayList<>(config.maxBatchSize());
+        classify(batch);
+    }
+
+    private void classify(List<TextEvent> batch) throws Exception {
+        int size = batch.size();
+        List<List<Prediction>> predictions = new ArrayList<>(size);
+        boolean[] truncated = new boolean[size];
+        String[] failures = new String[size];
+        for (int i = 0; i < size; i++) {
+            predictions.add(new ArrayList<>(2));
+        }
+        long inferenceNanos = 0;
+        for (TaskSpec task : config.tasks()) {
+            List<Integer> members = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                if (failures[i] == null && config.tasksByKind().getOrDefault(batch.get(i).kind, List.of())
+                        .contains(task.name())) {
+                    members.add(i);
+                }
+            }
+            if (members.isEmpty()) {
+                continue;
+            }
+            long start = System.nanoTime();
+            List<ClassScores> scores = classifyGuarded(task, batch, members, failures);
+            inferenceNanos += System.nanoTime() - start;
+            for (int m = 0; m < members.size(); m++) {
+                ClassScores score = scores.get(m);
+                if (score != null) {
+                    int i = members.get(m);
+                    predictions.get(i).add(prediction(task, score));
+                    truncated[i] |= score.truncated();
+                }
+            }
+        }
+        long inferenceMicros = inferenceNanos / 1000;
+        metrics.batchSize.update(size);
+        metrics.inferenceMicros.update(inferenceMicros);
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        for (int i = 0; i < size; i++) {
+            TextEvent event = batch.get(i);
+            if (failures[i] != null) {
+                metrics.deadLetters.inc();
+                output.collect(DeadLetters.TAG, new StreamRecord<>(deadLetters.of(event, "INFERENCE", failures[i])));
+                continue;
+            }
+            emit(event, predictions.get(i), truncated[i], inferenceMicros, size, now);
+        }
+    }
+
+    /**
+     * Classifies the members' texts as one batch; if that throws, retries each text alone so one poison input cannot
+     * take down its batch. Returns one entry per member, null where the text failed (its reason set in
+     * {@code failures}). Throws when no text could be classified: then the model, not the input, is at fault.
+     */
+    private List<ClassScores> classifyGuarded(TaskSpec task, List<TextEvent> batch, List<Integer> members,
+            String[] failures) throws Exception {
+        TextClassifier classifier = classifiersByModel.get(task.modelName());
+        List<String> texts = new ArrayList<>(members.size());
+        for (int i : members) {
+            texts.add(batch.get(i).text);
+        }
+        try {
+            return classifier.classify(texts);
+        } catch (Exception batchFailure) {
+            LOG.warn("Classifier {} failed on a batch of {} ({}); retrying each text alone", task.modelName(),
+                    texts.size(), batchFailure.getMessage());
+            List<ClassScores> scores = new ArrayList<>(members.size());
+            int failed = 0;
+            for (int m = 0; m < members.size(); m++) {
+                try {
+                    scores.add(classifier.classify(List.of(texts.get(m))).get(0));
+                } catch (Exception textFailure) {
+                    failed++;
+                    scores.add(null);
+                    failures[members.get(m)] = "task " + task.name() + ", model " + task.modelName() + ": "
+                            + textFailure;
+                }
+            }
+            if (failed == members.size() && members.size() > 1) {
+                throw new IllegalStateException("Classifier " + task.modelName() + " failed on every one of "
+                        + members.size() + " texts: the model or runtime is broken, not the input", batchFailure);
+            }
+            return scores;
+        }
+    }
+
+    private Prediction prediction(TaskSpec task, ClassScores score) {
+        ModelManifest manifest = classifiersByModel.get(task.modelName()).manifest();
+        Map<String, Float> all = new LinkedHashMap<>(score.labels().size() * 2);
+        float[] probabilities = score.probabilities();
+        for (int c = 0; c < probabilities.length; c++) {
+            all.put(score.labels().get(c), probabilities[c]);
+        }
+        String label = score.bestLabel();
+        metrics.label(task.name(), label).inc();
+        return Prediction.newBuilder()
+                .setTask(task.name())
+                .setLabel(label)
+                .setScore(score.bestScore())
+                .setScores(all)
+                .setThreshold(thresholds.get(task.name()))
+                .setModelName(manifest.name)
+                .setModelVersion(manifest.version)
+                .build();
+    }
+
+    private void emit(TextEvent event, List<Prediction> predictions, boolean truncated, long inferenceMicros,
+            int batchSize, long now) {
+        boolean needsReview = predictions.stream().anyMatch(p -> p.getScore() < p.getThreshold());
+        ClassifiedEvent classified = ClassifiedEvent.newBuilder()
+                .setSourceKind(event.kind.sourceKind())
+                .setSourceId(event.id)
+                .setSourceTopic(event.topic == null ? "" : event.topic)
+                .setSourcePartition(event.partition)
+                .setSourceOffset(event.offset)
+                .setText(config.includeText() ? event.text : null)
+                .setTruncated(truncated)
+                .setPredictions(predictions)
+                .setNeedsReview(needsReview)
+                .setEventTime(Instant.ofEpochMilli(event.eventTime))
+                .setProcessedAt(Instant.ofEpochMilli(now))
+                .setInferenceMicros(inferenceMicros)
+                .setBatchSize(batchSize)
+                .build();
+        byte[] value = codec.encode(classified);
+        byte[] key = event.id.getBytes(StandardCharsets.UTF_8);
+        Set<String> topics = new LinkedHashSet<>();
+        if (needsReview) {
+            metrics.needsReview.inc();
+            topics.add(config.reviewTopic());
+        } else {
+            for (Prediction prediction : predictions) {
+                topics.add(config.task(prediction.getTask()).outputTopic());
+            }
+        }
+        if (truncated) {
+            metrics.truncated.inc();
+        }
+        metrics.endToEndMillis.update(Math.max(0, now - event.eventTime));
+        for (String topic : topics) {
+            output.collect(new StreamRecord<>(new OutboundRecord(topic, key, value)));
+            metrics.recordsOut.inc();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (batchTimer != null) {
+                batchTimer.cancel(false);
+                batchTimer = null;
+            }
+            if (classifiersByModel != null) {
+                Closeables.closeAll(classifiersByModel.values().toArray(AutoCloseable[]::new));
+                classifiersByModel = null;
+            }
+        } finally {
+            super.close();
+        }
+    }
+
+    /** The operator's metrics, registered once in {@code open()}. */
+    private static final class Metrics {
+        final Counter recordsIn;
+        final Counter recordsOut;
+        final Counter deadLetters;
+        final Counter needsReview;
+        final Counter truncated;
+        final Histogram batchSize;
+        final Histogram inferenceMicros;
+        final Histogram endToEndMillis;
+        private final MetricGroup labels;
+        private final Map<String, Counter> labelCounters = new HashMap<>();
+
+        Metrics(MetricGroup group) {
+            recordsIn = group.counter("classifierRecordsIn");
+            recordsOut = group.counter("classifierRecordsOut");
+            deadLetters = group.counter("deadLetters");
+            needsReview = group.counter("needsReview");
+            truncated = group.counter("truncatedInputs");
+            batchSize = group.histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
+            inferenceMicros = group.histogram("inferenceMicros", new DescriptiveStatisticsHistogram(1000));
+            endToEndMillis = group.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
+            labels = group.addGroup("labels");
+        }
+
+        Counter label(String task, String label) {
+            return labelCounters.computeIfAbsent(task + "\u0000" + label,
+                    k -> labels.addGroup("task", task).addGroup("label", label).counter("count"));
+        }
+    }
+}

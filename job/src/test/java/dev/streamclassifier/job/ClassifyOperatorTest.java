@@ -1,0 +1,158 @@
+package dev.streamclassifier.job;
+
+import dev.streamclassifier.schemas.ClassifiedEvent;
+import dev.streamclassifier.schemas.SingleObjectCodec;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Each flush trigger of the batching operator, on the real bundled classifiers. */
+class ClassifyOperatorTest {
+    private static final int MAX_BATCH = 4;
+    private static final Duration MAX_DELAY = Duration.ofMillis(100);
+
+    private final SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+    private ClassifyOperator operator;
+    private OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord> harness;
+
+    @BeforeEach
+    void open() throws Exception {
+        operator = new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, MAX_DELAY));
+        harness = new OneInputStreamOperatorTestHarness<>(operator);
+        harness.setProcessingTime(1_000);
+        harness.open();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    private static TextEvent chat(String id, String text) {
+        return new TextEvent(EventKind.CHAT, id, text, 1_000, TestConfigs.raw(EventKind.CHAT, 0, new byte[0]));
+    }
+
+    private static TextEvent ticket(String id, String text) {
+        return new TextEvent(EventKind.TICKET, id, text, 1_000, TestConfigs.raw(EventKind.TICKET, 0, new byte[0]));
+    }
+
+    private List<OutboundRecord> outputs() {
+        ConcurrentLinkedQueue<Object> queue = harness.getOutput();
+        return queue.stream().filter(StreamRecord.class::isInstance)
+                .map(r -> (OutboundRecord) ((StreamRecord<?>) r).getValue()).toList();
+    }
+
+    private ClassifiedEvent decode(OutboundRecord record) throws Exception {
+        return codec.decode(record.value);
+    }
+
+    @Test
+    void buffersUntilTheBatchIsFull() throws Exception {
+        for (int i = 0; i < MAX_BATCH - 1; i++) {
+            harness.processElement(new StreamRecord<>(chat("c" + i, "see you tomorrow at the office")));
+        }
+        assertThat(outputs()).isEmpty();
+        assertThat(operator.buffered()).isEqualTo(MAX_BATCH - 1);
+
+        harness.processElement(new StreamRecord<>(chat("c3", "thanks, that helps a lot")));
+
+        assertThat(outputs()).hasSize(MAX_BATCH);
+        assertThat(operator.buffered()).isZero();
+        assertThat(decode(outputs().get(0)).getBatchSize()).isEqualTo(MAX_BATCH);
+    }
+
+    @Test
+    void flushesWhenTheBatchDelayPasses() throws Exception {
+        harness.processElement(new StreamRecord<>(chat("c1", "good morning everyone")));
+        harness.setProcessingTime(1_000 + MAX_DELAY.toMillis() - 1);
+        assertThat(outputs()).isEmpty();
+
+        harness.setProcessingTime(1_000 + MAX_DELAY.toMillis());
+
+        assertThat(outputs()).hasSize(1);
+        assertThat(operator.buffered()).isZero();
+    }
+
+    @Test
+    void flushesBufferBeforeCheckpointBarrier() throws Exception {
+        harness.processElement(new StreamRecord<>(ticket("t1", "My card has not arrived yet")));
+        harness.processElement(new StreamRecord<>(chat("c1", "hello there")));
+        assertThat(outputs()).isEmpty();
+
+        operator.prepareSnapshotPreBarrier(1L);
+
+        assertThat(outputs()).hasSize(2);
+        assertThat(operator.buffered()).isZero();
+    }
+
+    @Test
+    void flushesAtEndOfInput() throws Exception {
+        harness.processElement(new StreamRecord<>(chat("c1", "are we still on for lunch?")));
+
+        operator.finish();
+
+        assertThat(outputs()).hasSize(1);
+        assertThat(operator.buffered()).isZero();
+    }
+
+    @Test
+    void timerOfAnEarlierBatchDoesNotFlushTheNextOneEarly() throws Exception {
+        for (int i = 0; i < MAX_BATCH; i++) {
+            harness.processElement(new StreamRecord<>(chat("a" + i, "nice weather today")));
+        }
+        assertThat(outputs()).hasSize(MAX_BATCH);
+        harness.setProcessingTime(1_050);
+        harness.processElement(new StreamRecord<>(chat("b", "see you soon")));
+
+        harness.setProcessingTime(1_000 + MAX_DELAY.toMillis());
+
+        assertThat(outputs()).hasSize(MAX_BATCH);
+        harness.setProcessingTime(1_050 + MAX_DELAY.toMillis());
+        assertThat(outputs()).hasSize(MAX_BATCH + 1);
+    }
+
+    @Test
+    void labelsEachKindWithItsTaskAndRoutesToTheTaskTopic() throws Exception {
+        harness.processElement(new StreamRecord<>(ticket("t1",
+                "I lost my card yesterday, please block it and send me a new one")));
+        harness.processElement(new StreamRecord<>(chat("c1",
+                "WINNER!! You have won a 1000 cash prize. Call 09061701461 now to claim!")));
+        operator.finish();
+
+        ClassifiedEvent ticket = decode(outputs().get(0));
+        ClassifiedEvent chat = decode(outputs().get(1));
+        assertThat(ticket.getPredictions()).singleElement().satisfies(p -> {
+            assertThat(p.getTask()).isEqualTo("routing");
+            assertThat(p.getLabel()).isEqualTo("lost_or_stolen_card");
+            assertThat(p.getScores()).hasSize(77);
+            assertThat(p.getModelName()).isEqualTo("ticket-routing");
+        });
+        assertThat(chat.getPredictions()).singleElement().satisfies(p -> {
+            assertThat(p.getLabel()).isEqualTo("spam");
+            assertThat(p.getScores()).containsOnlyKeys("safe", "toxic", "spam");
+        });
+        assertThat(outputs().get(0).topic).isEqualTo(ticket.getNeedsReview() ? TestConfigs.REVIEW : TestConfigs.ROUTING);
+        assertThat(outputs().get(1).topic).isEqualTo(TestConfigs.MODERATION);
+        assertThat(ticket.getInferenceMicros()).isPositive();
+    }
+
+    @Test
+    void sendsUnsurePredictionsToTheReviewTopicOnly() throws Exception {
+        // A text unlike anything the routing model knows scores low on all 77 intents.
+        harness.processElement(new StreamRecord<>(ticket("t1", "purple elephant sings quietly")));
+        operator.finish();
+
+        assertThat(outputs()).singleElement().satisfies(record -> {
+            assertThat(record.topic).isEqualTo(TestConfigs.REVIEW);
+            assertThat(decode(record).getNeedsReview()).isTrue();
+        });
+    }
+}

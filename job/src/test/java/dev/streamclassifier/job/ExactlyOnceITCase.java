@@ -1,0 +1,175 @@
+package dev.streamclassifier.job;
+
+import dev.streamclassifier.schemas.ClassifiedEvent;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Kills the job mid-stream, after at least one checkpoint has completed, and lets the restart strategy recover it. A
+ * {@code read_committed} read-back must then hold every input exactly once. The same run with an at-least-once sink is
+ * the negative control: it must show duplicates, which proves the oracle can fail.
+ */
+class ExactlyOnceITCase {
+    private static final Logger LOG = LoggerFactory.getLogger(ExactlyOnceITCase.class);
+    private static final int EVENTS_PER_KIND = 1000;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(2)
+                    .build());
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start(null);
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    @Test
+    void everyInputExactlyOnceAfterAFailure() throws Exception {
+        Outcome outcome = runWithOneFailure("eo", DeliveryGuarantee.EXACTLY_ONCE);
+
+        assertThat(outcome.failuresInjected).isEqualTo(1);
+        assertThat(outcome.lost).as("lost inputs").isEmpty();
+        assertThat(outcome.duplicated).as("duplicated inputs").isEmpty();
+        assertThat(outcome.outputs).isEqualTo(2 * EVENTS_PER_KIND);
+    }
+
+    @Test
+    void atLeastOnceShowsDuplicatesAfterTheSameFailure() throws Exception {
+        Outcome outcome = runWithOneFailure("alo", DeliveryGuarantee.AT_LEAST_ONCE);
+
+        assertThat(outcome.failuresInjected).isEqualTo(1);
+        assertThat(outcome.lost).as("lost inputs").isEmpty();
+        assertThat(outcome.duplicated).as("the oracle sees the duplicates at-least-once produces").isNotEmpty();
+    }
+
+    private Outcome runWithOneFailure(String suffix, DeliveryGuarantee guarantee) throws Exception {
+        ClassifierOptions options = ItOptions.of(kafka, suffix)
+                .set(ClassifierOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500))
+                .set(ClassifierOptions.DELIVERY_GUARANTEE,
+                        guarantee == DeliveryGuarantee.EXACTLY_ONCE ? "exactly-once" : "at-least-once")
+                .validate();
+        ItOptions.createTopics(kafka, options);
+        SampleEvents samples = new SampleEvents(11);
+        List<byte[]> tickets = new ArrayList<>();
+        List<byte[]> chats = new ArrayList<>();
+        Set<String> expected = new HashSet<>();
+        for (int i = 0; i < EVENTS_PER_KIND; i++) {
+            tickets.add(samples.avro(samples.ticket("t-" + i)));
+            chats.add(SampleEvents.json(samples.chat("c-" + i)));
+            expected.add("t-" + i);
+            expected.add("c-" + i);
+        }
+        String bootstrap = kafka.bootstrapServers();
+        KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.TICKETS_TOPIC), tickets);
+        KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.CHATS_TOPIC), chats);
+
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.configure(restarts);
+        ClassifierJob.configureCheckpointing(env, options);
+        KafkaConnectors kafkaConnectors = new KafkaConnectors(options, true);
+        FailOnceAfterCheckpoint.FAILURES.put(suffix, new AtomicInteger());
+        ClassifierJob.Sources failing = (environment, kind) -> inject(kafkaConnectors.read(environment, kind), suffix);
+        ClassifierJob.buildPipeline(env, options, failing, kafkaConnectors);
+        env.execute("exactly-once-it-" + suffix);
+
+        List<ClassifiedEvent> outputs = Stream.of("routing-", "moderation-", "review-")
+                .flatMap(prefix -> {
+                    try {
+                        return KafkaTestSupport.readClassified(bootstrap, prefix + suffix).stream();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).toList();
+        Map<String, Long> counts = KafkaTestSupport.countById(outputs);
+        Set<String> lost = new HashSet<>(expected);
+        lost.removeAll(counts.keySet());
+        List<String> duplicated = counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
+                .toList();
+        Outcome outcome = new Outcome(FailOnceAfterCheckpoint.FAILURES.get(suffix).get(), outputs.size(), lost,
+                duplicated);
+        LOG.info("{}: inputs {}, failures injected {}, outputs {}, lost {}, duplicated {}", guarantee, expected.size(),
+                outcome.failuresInjected, outcome.outputs, lost.size(), duplicated.size());
+        return outcome;
+    }
+
+    private static DataStream<RawRecord> inject(DataStream<RawRecord> input, String key) {
+        return input.map(new FailOnceAfterCheckpoint(key)).name("inject failure").uid("inject-failure-" + input.getId());
+    }
+
+    private record Outcome(int failuresInjected, int outputs, Set<String> lost, List<String> duplicated) {}
+
+    /**
+     * Passes records through slowly and throws once, 300 ms after a checkpoint has completed: late enough that output
+     * written since that checkpoint is in Kafka (and must be aborted or duplicated), early enough to be mid-stream.
+     */
+    static final class FailOnceAfterCheckpoint extends RichMapFunction<RawRecord, RawRecord>
+            implements CheckpointListener {
+        static final Map<String, AtomicInteger> FAILURES = new ConcurrentHashMap<>();
+        private final String key;
+        private transient long checkpointCompletedAt;
+
+        FailOnceAfterCheckpoint(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            checkpointCompletedAt = 0;
+        }
+
+        @Override
+        public RawRecord map(RawRecord record) throws Exception {
+            // Slower than classification, so little is in flight and checkpoints complete mid-stream.
+            Thread.sleep(3);
+            if (checkpointCompletedAt > 0 && System.currentTimeMillis() - checkpointCompletedAt > 300
+                    && FAILURES.get(key).compareAndSet(0, 1)) {
+                throw new IllegalStateException("Injected failure at " + record);
+            }
+            return record;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            checkpointCompletedAt = System.currentTimeMillis();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.streamclassifier.job;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Job options for integration tests: every topic, group and transactional-id prefix unique to one test. */
+final class ItOptions {
+    private ItOptions() {}
+
+    static ClassifierOptions of(EmbeddedKafka kafka, String suffix) {
+        return ClassifierOptions.fromArgs(new String[0])
+                .set(ClassifierOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+                .set(ClassifierOptions.GROUP_ID, "it-" + suffix)
+                .set(ClassifierOptions.EMAILS_TOPIC, "emails-" + suffix)
+                .set(ClassifierOptions.TICKETS_TOPIC, "tickets-" + suffix)
+                .set(ClassifierOptions.CHATS_TOPIC, "chats-" + suffix)
+                .set(ClassifierOptions.ROUTING_TOPIC, "routing-" + suffix)
+                .set(ClassifierOptions.MODERATION_TOPIC, "moderation-" + suffix)
+                .set(ClassifierOptions.REVIEW_TOPIC, "review-" + suffix)
+                .set(ClassifierOptions.DEAD_LETTER_TOPIC, "dead-letters-" + suffix)
+                .set(ClassifierOptions.TRANSACTIONAL_ID_PREFIX, "it-" + suffix)
+                .set(ClassifierOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(300))
+                .set(ClassifierOptions.INTRA_OP_THREADS, 1);
+    }
+
+    static void createTopics(EmbeddedKafka kafka, ClassifierOptions options) throws Exception {
+        List<String> topics = new ArrayList<>(options.inputTopics().values());
+        topics.addAll(ClassifierJob.outputTopics(options));
+        kafka.createTopics(topics, 1);
+    }
+}

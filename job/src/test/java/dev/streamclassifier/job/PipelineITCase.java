@@ -1,0 +1,106 @@
+package dev.streamclassifier.job;
+
+import dev.streamclassifier.schemas.ClassifiedEvent;
+import dev.streamclassifier.schemas.DeadLetter;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole job on a real in-process broker and a Flink mini-cluster: inputs in Avro and JSON end labelled on the right
+ * topics, and records that cannot be decoded land in the dead-letter topic with a reason.
+ */
+class PipelineITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(2)
+                    .setConfiguration(new Configuration())
+                    .build());
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start(null);
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    @Test
+    void labelsEventsInAllFormatsAndSendsBadRecordsToDeadLetters() throws Exception {
+        ClassifierOptions options = ItOptions.of(kafka, "formats").validate();
+        ItOptions.createTopics(kafka, options);
+        SampleEvents samples = new SampleEvents(7);
+        String bootstrap = kafka.bootstrapServers();
+        KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.TICKETS_TOPIC), List.of(
+                samples.avro(samples.ticket("t-avro", "I lost my card yesterday, please block it and send a new one")),
+                SampleEvents.json(samples.ticket("t-json", "I want to change my PIN, how do I do that?"))));
+        KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.EMAILS_TOPIC), List.of(
+                samples.avro(samples.email("e-avro")), SampleEvents.json(samples.email("e-json"))));
+        KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.CHATS_TOPIC), List.of(
+                samples.avro(samples.chat("c-spam",
+                        "WINNER!! You have been selected for a 1000 cash prize. Call 09061701461 now to claim!")),
+                SampleEvents.json(samples.chat("c-safe", "are we still meeting for lunch tomorrow?")),
+                "{\"id\": \"c-broken\", \"text\": ".getBytes(StandardCharsets.UTF_8),
+                new byte[] {(byte) 0xC3, 0x01, 1, 2, 3},
+                "{\"id\": \"c-empty\", \"text\": \"   \"}".getBytes(StandardCharsets.UTF_8)));
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        ClassifierJob.configureCheckpointing(env, options);
+        KafkaConnectors connectors = new KafkaConnectors(options, true);
+        ClassifierJob.buildPipeline(env, options, connectors, connectors);
+        env.execute("pipeline-it");
+
+        List<ClassifiedEvent> routed = KafkaTestSupport.readClassified(bootstrap, "routing-formats");
+        List<ClassifiedEvent> moderated = KafkaTestSupport.readClassified(bootstrap, "moderation-formats");
+        List<ClassifiedEvent> review = KafkaTestSupport.readClassified(bootstrap, "review-formats");
+        List<DeadLetter> deadLetters = KafkaTestSupport.readDeadLetters(bootstrap, "dead-letters-formats");
+
+        Map<String, ClassifiedEvent> all = Stream.of(routed, moderated, review).flatMap(List::stream)
+                .collect(Collectors.toMap(ClassifiedEvent::getSourceId, e -> e));
+        assertThat(all.keySet()).containsExactlyInAnyOrder("t-avro", "t-json", "e-avro", "e-json", "c-spam", "c-safe");
+        assertThat(all.get("t-avro").getPredictions().get(0).getLabel()).isEqualTo("lost_or_stolen_card");
+        assertThat(all.get("c-spam").getPredictions().get(0).getLabel()).isEqualTo("spam");
+        assertThat(all.get("c-safe").getPredictions().get(0).getLabel()).isEqualTo("safe");
+        for (ClassifiedEvent event : routed) {
+            assertThat(event.getPredictions().get(0).getTask()).isEqualTo("routing");
+            assertThat(event.getNeedsReview()).isFalse();
+        }
+        for (ClassifiedEvent event : moderated) {
+            assertThat(event.getPredictions().get(0).getTask()).isEqualTo("moderation");
+        }
+        for (ClassifiedEvent event : review) {
+            assertThat(event.getNeedsReview()).isTrue();
+        }
+        assertThat(deadLetters).hasSize(3);
+        assertThat(deadLetters).allSatisfy(letter -> {
+            assertThat(letter.getSourceTopic()).isEqualTo("chats-formats");
+            assertThat(letter.getValue()).isNotNull();
+            assertThat(letter.getMessage()).isNotBlank();
+        });
+        Set<String> reasons = deadLetters.stream().map(l -> l.getErrorKind() + ": " + l.getMessage())
+                .collect(Collectors.toSet());
+        assertThat(reasons).anyMatch(r -> r.startsWith("DECODE") && r.contains("JSON"));
+        assertThat(reasons).anyMatch(r -> r.startsWith("DECODE") && r.contains("Avro"));
+        assertThat(reasons).anyMatch(r -> r.startsWith("VALIDATION") && r.contains("no text"));
+    }
+}

@@ -1,0 +1,210 @@
+package dev.streamclassifier.models;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a sentence encoder's ONNX graph (inputs {@code input_ids}, {@code attention_mask}, {@code token_type_ids};
+ * output {@code last_hidden_state} {@code [batch, seq, hidden]}) into one self-contained ONNX file: masked mean pooling
+ * and L2 normalisation ({@link #embedder}), optionally followed by a linear head and softmax ({@link #classifier}).
+ * One file means one session, one checksum and nothing to keep in step at run time.
+ */
+public final class OnnxComposer {
+    /** Output of {@link #embedder}: the L2-normalised mean of the token vectors, {@code [batch, hidden]}. */
+    public static final String EMBEDDING = "embedding";
+    /** Output of {@link #classifier}: softmax probabilities, {@code [batch, classes]}. */
+    public static final String PROBABILITIES = "probabilities";
+
+    private static final String HIDDEN_STATE = "last_hidden_state";
+    private static final int FLOAT = TensorProto.DataType.FLOAT.getNumber();
+    private static final int INT64 = TensorProto.DataType.INT64.getNumber();
+
+    private OnnxComposer() {}
+
+    public static ModelProto parse(byte[] onnxBytes) throws IOException {
+        return ModelProto.parseFrom(onnxBytes);
+    }
+
+    /** The encoder with pooling appended; its only output is {@value #EMBEDDING}. */
+    public static ModelProto embedder(ModelProto encoder) {
+        int opset = defaultOpset(encoder);
+        GraphProto graph = encoder.getGraph();
+        if (graph.getOutputList().stream().noneMatch(o -> o.getName().equals(HIDDEN_STATE))) {
+            throw new IllegalArgumentException("Encoder has no '" + HIDDEN_STATE + "' output; outputs are "
+                    + graph.getOutputList().stream().map(ValueInfoProto::getName).toList());
+        }
+        int hidden = hiddenSize(graph);
+        GraphProto.Builder builder = graph.toBuilder().clearOutput();
+        Nodes nodes = new Nodes(builder, opset);
+        nodes.add("Cast", List.of("attention_mask"), "sc_mask_f", intAttr("to", FLOAT));
+        nodes.unsqueeze("sc_mask_f", "sc_mask_3d", 2);
+        nodes.add("Mul", List.of(HIDDEN_STATE, "sc_mask_3d"), "sc_masked");
+        nodes.reduceSum("sc_masked", "sc_summed", 1, false);
+        nodes.reduceSum("sc_mask_3d", "sc_counts", 1, false);
+        builder.addInitializer(floatTensor("sc_count_floor", new long[0], new float[] {1e-9f}));
+        nodes.add("Max", List.of("sc_counts", "sc_count_floor"), "sc_counts_safe");
+        nodes.add("Div", List.of("sc_summed", "sc_counts_safe"), "sc_mean");
+        nodes.add("Mul", List.of("sc_mean", "sc_mean"), "sc_squares");
+        nodes.reduceSum("sc_squares", "sc_square_sum", 1, true);
+        nodes.add("Sqrt", List.of("sc_square_sum"), "sc_norm");
+        builder.addInitializer(floatTensor("sc_norm_floor", new long[0], new float[] {1e-12f}));
+        nodes.add("Max", List.of("sc_norm", "sc_norm_floor"), "sc_norm_safe");
+        nodes.add("Div", List.of("sc_mean", "sc_norm_safe"), EMBEDDING);
+        builder.addOutput(floatMatrix(EMBEDDING, hidden));
+        return encoder.toBuilder().setGraph(builder).build();
+    }
+
+    /**
+     * The encoder with pooling, {@code Gemm(embedding, weights^T) + bias} and softmax; the only output is
+     * {@value #PROBABILITIES}. Labels, name and version go into the model's metadata so the file explains itself.
+     *
+     * @param weights {@code [classes][hidden]}
+     * @param bias {@code [classes]}
+     */
+    public static ModelProto classifier(ModelProto encoder, float[][] weights, float[] bias, List<String> labels,
+            Map<String, String> metadata) {
+        ModelProto embedder = embedder(encoder);
+        int hidden = hiddenSize(embedder.getGraph());
+        int classes = weights.length;
+        if (classes != labels.size() || bias.length != classes) {
+            throw new IllegalArgumentException("Head has " + classes + " weight rows and " + bias.length
+                    + " biases for " + labels.size() + " labels");
+        }
+        float[] flat = new float[classes * hidden];
+        for (int c = 0; c < classes; c++) {
+            if (weights[c].length != hidden) {
+                throw new IllegalArgumentException("Head expects " + weights[c].length + " inputs but the encoder gives "
+                        + hidden + ": was it trained on another encoder?");
+            }
+            System.arraycopy(weights[c], 0, flat, c * hidden, hidden);
+        }
+        GraphProto.Builder builder = embedder.getGraph().toBuilder().clearOutput();
+        Nodes nodes = new Nodes(builder, defaultOpset(encoder));
+        builder.addInitializer(floatTensor("sc_head_weight", new long[] {classes, hidden}, flat));
+        builder.addInitializer(floatTensor("sc_head_bias", new long[] {classes}, bias));
+        nodes.add("Gemm", List.of(EMBEDDING, "sc_head_weight", "sc_head_bias"), "sc_logits", intAttr("transB", 1));
+        nodes.add("Softmax", List.of("sc_logits"), PROBABILITIES, intAttr("axis", 1));
+        builder.addOutput(floatMatrix(PROBABILITIES, classes));
+        ModelProto.Builder model = embedder.toBuilder().setGraph(builder).clearMetadataProps();
+        model.addMetadataProps(entry("labels", String.join("\n", labels)));
+        metadata.forEach((key, value) -> model.addMetadataProps(entry(key, value)));
+        return model.build();
+    }
+
+    private static int defaultOpset(ModelProto model) {
+        return model.getOpsetImportList().stream()
+                .filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
+                .mapToInt(o -> (int) o.getVersion())
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("Model imports no default ONNX opset"));
+    }
+
+    private static int hiddenSize(GraphProto graph) {
+        for (ValueInfoProto output : graph.getOutputList()) {
+            if (output.getName().equals(HIDDEN_STATE) || output.getName().equals(EMBEDDING)) {
+                List<TensorShapeProto.Dimension> dims = output.getType().getTensorType().getShape().getDimList();
+                TensorShapeProto.Dimension last = dims.get(dims.size() - 1);
+                if (last.hasDimValue()) {
+                    return (int) last.getDimValue();
+                }
+            }
+        }
+        throw new IllegalArgumentException("Cannot read the hidden size from the encoder's output shape");
+    }
+
+    private static ValueInfoProto floatMatrix(String name, long width) {
+        TensorShapeProto shape = TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width))
+                .build();
+        return ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(TypeProto.newBuilder().setTensorType(
+                        TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(shape)))
+                .build();
+    }
+
+    static TensorProto floatTensor(String name, long[] dims, float[] values) {
+        ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(values);
+        TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(FLOAT)
+                .setRawData(ByteString.copyFrom(raw.array()));
+        for (long dim : dims) {
+            tensor.addDims(dim);
+        }
+        return tensor.build();
+    }
+
+    private static TensorProto longTensor(String name, long... values) {
+        ByteBuffer raw = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asLongBuffer().put(values);
+        return TensorProto.newBuilder().setName(name).setDataType(INT64).addDims(values.length)
+                .setRawData(ByteString.copyFrom(raw.array())).build();
+    }
+
+    private static AttributeProto intAttr(String name, long value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+    }
+
+    private static StringStringEntryProto entry(String key, String value) {
+        return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    /** Appends nodes in the form the model's opset expects (axes moved from attributes to inputs in opset 13). */
+    private static final class Nodes {
+        private final GraphProto.Builder graph;
+        private final int opset;
+
+        Nodes(GraphProto.Builder graph, int opset) {
+            this.graph = graph;
+            this.opset = opset;
+        }
+
+        void add(String op, List<String> inputs, String output, AttributeProto... attributes) {
+            NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(output + "_node")
+                    .addAllInput(inputs).addOutput(output);
+            for (AttributeProto attribute : attributes) {
+                node.addAttribute(attribute);
+            }
+            graph.addNode(node);
+        }
+
+        void unsqueeze(String input, String output, long axis) {
+            if (opset >= 13) {
+                graph.addInitializer(longTensor(output + "_axes", axis));
+                add("Unsqueeze", List.of(input, output + "_axes"), output);
+            } else {
+                add("Unsqueeze", List.of(input), output, intsAttr("axes", axis));
+            }
+        }
+
+        void reduceSum(String input, String output, long axis, boolean keepDims) {
+            AttributeProto keep = intAttr("keepdims", keepDims ? 1 : 0);
+            if (opset >= 13) {
+                graph.addInitializer(longTensor(output + "_axes", axis));
+                add("ReduceSum", List.of(input, output + "_axes"), output, keep);
+            } else {
+                add("ReduceSum", List.of(input), output, intsAttr("axes", axis), keep);
+            }
+        }
+
+        private static AttributeProto intsAttr(String name, long value) {
+            return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS)
+                    .addInts(value).build();
+        }
+    }
+}

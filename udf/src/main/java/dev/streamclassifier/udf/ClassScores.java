@@ -1,0 +1,30 @@
+package dev.streamclassifier.udf;
+
+import java.util.List;
+
+/**
+ * One text's probabilities over a classifier's labels.
+ *
+ * @param probabilities one per label, in the manifest's order, summing to 1
+ * @param truncated true when the text was longer than the model's window and only its start was classified
+ */
+public record ClassScores(List<String> labels, float[] probabilities, boolean truncated) {
+
+    public int bestIndex() {
+        int best = 0;
+        for (int i = 1; i < probabilities.length; i++) {
+            if (probabilities[i] > probabilities[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    public String bestLabel() {
+        return labels.get(bestIndex());
+    }
+
+    public float bestScore() {
+        return probabilities[bestIndex()];
+    }
+}
