@@ -18,6 +18,7 @@ import java.util.Set;
  * @param modelsDir a directory of classifiers, or null for the ones bundled in the jar
  * @param intraOpThreads ONNX Runtime threads per classifier
  * @param includeText whether labelled events carry the classified text
+ * @param maxOutputTextChars longer texts are cut to this many characters in labelled events
  */
 public record ClassifierConfig(
         List<TaskSpec> tasks,
@@ -28,6 +29,7 @@ public record ClassifierConfig(
         ExecutionDevice device,
         int intraOpThreads,
         boolean includeText,
+        int maxOutputTextChars,
         String reviewTopic,
         String deadLetterTopic) implements Serializable {
 

@@ -42,6 +42,7 @@ public final class ClassifierJob {
         ClassifierOptions options = ClassifierOptions.fromArgs(args).validate();
         LOG.info("Starting stream-classifier with {}", options.printable());
         ModelCheck.check(options.classifierConfig());
+        KafkaCheck.check(options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configureCheckpointing(env, options);
         KafkaConnectors kafka = new KafkaConnectors(options, false);
@@ -70,6 +71,13 @@ public final class ClassifierJob {
 
     public static void buildPipeline(StreamExecutionEnvironment env, ClassifierOptions options, Sources sources,
             Sinks sinks) {
+        buildPipeline(env, options, sources, sinks, ClassifierOpener.MODELS);
+    }
+
+    /** As {@link #buildPipeline(StreamExecutionEnvironment, ClassifierOptions, Sources, Sinks)}, with the classifiers
+     * opened by {@code opener} (tests wrap the real ones to inject faults). */
+    public static void buildPipeline(StreamExecutionEnvironment env, ClassifierOptions options, Sources sources,
+            Sinks sinks, ClassifierOpener opener) {
         ClassifierConfig config = options.classifierConfig();
         DataStream<RawRecord> raw = null;
         for (Map.Entry<EventKind, List<String>> entry : config.tasksByKind().entrySet()) {
@@ -90,7 +98,7 @@ public final class ClassifierJob {
                 .name("decode").uid("decode")
                 .setParallelism(options.get(ClassifierOptions.PARALLELISM));
         SingleOutputStreamOperator<OutboundRecord> classified = decoded
-                .transform("classify", TypeInformation.of(OutboundRecord.class), new ClassifyOperator(config))
+                .transform("classify", TypeInformation.of(OutboundRecord.class), new ClassifyOperator(config, opener))
                 .uid("classify")
                 .setParallelism(options.get(ClassifierOptions.PARALLELISM));
         String deadLetterTopic = config.deadLetterTopic();

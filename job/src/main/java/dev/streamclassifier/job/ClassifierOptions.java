@@ -97,6 +97,10 @@ public final class ClassifierOptions {
             .booleanType().defaultValue(true)
             .withDescription("Copy the classified text into each labelled event (else only the source reference).");
 
+    public static final ConfigOption<Integer> MAX_OUTPUT_TEXT_CHARS = ConfigOptions
+            .key("classifier.include-text.max-chars").intType().defaultValue(10_000)
+            .withDescription("Texts copied into labelled events are cut to this many characters, so that a huge "
+                    + "input cannot produce an output record larger than Kafka accepts.");
     public static final ConfigOption<String> DELIVERY_GUARANTEE = ConfigOptions.key("sink.delivery-guarantee")
             .stringType().defaultValue("exactly-once").withDescription("exactly-once or at-least-once.");
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("sink.transactional-id-prefix")
@@ -246,6 +250,7 @@ public final class ClassifierOptions {
     public ClassifierConfig classifierConfig() {
         return new ClassifierConfig(tasks(), tasksByKind(), get(MAX_BATCH_SIZE), get(MAX_BATCH_DELAY),
                 get(MODELS_DIR), ExecutionDevice.parse(get(DEVICE)), get(INTRA_OP_THREADS), get(INCLUDE_TEXT),
+                get(MAX_OUTPUT_TEXT_CHARS),
                 get(REVIEW_TOPIC), get(DEAD_LETTER_TOPIC));
     }
 
@@ -286,6 +291,9 @@ public final class ClassifierOptions {
         }
         if (get(MAX_BATCH_DELAY).isNegative() || get(MAX_BATCH_DELAY).isZero()) {
             problems.add("classifier.batch.max-delay must be positive, e.g. 50 ms");
+        }
+        if (get(MAX_OUTPUT_TEXT_CHARS) < 1) {
+            problems.add("classifier.include-text.max-chars must be at least 1");
         }
         if (get(INTRA_OP_THREADS) < 1) {
             problems.add("classifier.intra-op-threads must be at least 1");

@@ -3,11 +3,10 @@ package dev.streamclassifier.job;
 import dev.streamclassifier.schemas.ClassifiedEvent;
 import dev.streamclassifier.schemas.Prediction;
 import dev.streamclassifier.schemas.SingleObjectCodec;
+import dev.streamclassifier.udf.BatchClassifier;
 import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.Closeables;
-import dev.streamclassifier.udf.ModelDirectory;
 import dev.streamclassifier.udf.ModelManifest;
-import dev.streamclassifier.udf.TextClassifier;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -44,8 +43,9 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private static final long serialVersionUID = 1L;
 
     private final ClassifierConfig config;
+    private final ClassifierOpener opener;
 
-    private transient Map<String, TextClassifier> classifiersByModel;
+    private transient Map<String, BatchClassifier> classifiersByModel;
     private transient Map<String, Float> thresholds;
     private transient List<TextEvent> buffer;
     private transient ScheduledFuture<?> batchTimer;
@@ -54,7 +54,12 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private transient Metrics metrics;
 
     public ClassifyOperator(ClassifierConfig config) {
+        this(config, ClassifierOpener.MODELS);
+    }
+
+    public ClassifyOperator(ClassifierConfig config, ClassifierOpener opener) {
         this.config = config;
+        this.opener = opener;
     }
 
     @Override
@@ -63,8 +68,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         classifiersByModel = new LinkedHashMap<>();
         try {
             for (String model : config.modelNames()) {
-                classifiersByModel.put(model, TextClassifier.open(ModelDirectory.locate(model, config.modelsDir()),
-                        config.intraOpThreads(), config.device()));
+                classifiersByModel.put(model, opener.open(model, config));
             }
         } catch (Exception e) {
             try {
@@ -189,7 +193,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
      */
     private List<ClassScores> classifyGuarded(TaskSpec task, List<TextEvent> batch, List<Integer> members,
             String[] failures) throws Exception {
-        TextClassifier classifier = classifiersByModel.get(task.modelName());
+        BatchClassifier classifier = classifiersByModel.get(task.modelName());
         List<String> texts = new ArrayList<>(members.size());
         for (int i : members) {
             texts.add(batch.get(i).text);
@@ -248,7 +252,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
                 .setSourceTopic(event.topic == null ? "" : event.topic)
                 .setSourcePartition(event.partition)
                 .setSourceOffset(event.offset)
-                .setText(config.includeText() ? event.text : null)
+                .setText(config.includeText() ? clip(event.text) : null)
                 .setTruncated(truncated)
                 .setPredictions(predictions)
                 .setNeedsReview(needsReview)
@@ -276,6 +280,12 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             output.collect(new StreamRecord<>(new OutboundRecord(topic, key, value)));
             metrics.recordsOut.inc();
         }
+    }
+
+    /** Keeps labelled events small: a megabyte of input text must not make an output record too large for Kafka. */
+    private String clip(String text) {
+        int max = config.maxOutputTextChars();
+        return text.length() <= max ? text : text.substring(0, max);
     }
 
     @Override

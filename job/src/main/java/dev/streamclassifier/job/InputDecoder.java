@@ -8,6 +8,7 @@ import dev.streamclassifier.schemas.Email;
 import dev.streamclassifier.schemas.SingleObjectCodec;
 import dev.streamclassifier.schemas.Ticket;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.SystemLimitException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,6 +27,25 @@ import java.util.Map;
  */
 public final class InputDecoder {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Longest string or byte field Avro may allocate for: a Kafka record cannot be larger by default anyway. */
+    static final int MAX_FIELD_BYTES = 2 * 1024 * 1024;
+    /** Most items of an Avro array or map (an email's recipients, say). */
+    static final int MAX_COLLECTION_ITEMS = 10_000;
+
+    static {
+        // Without these, a hostile length prefix makes Avro allocate up to 2 GB before it notices the data is short.
+        // Avro reads them once, when it first checks a length; an explicit -D setting wins.
+        setIfAbsent(SystemLimitException.MAX_STRING_LENGTH_PROPERTY, MAX_FIELD_BYTES);
+        setIfAbsent(SystemLimitException.MAX_BYTES_LENGTH_PROPERTY, MAX_FIELD_BYTES);
+        setIfAbsent(SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY, MAX_COLLECTION_ITEMS);
+    }
+
+    private static void setIfAbsent(String property, int value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Integer.toString(value));
+        }
+    }
 
     private final Map<EventKind, InputFormat> formats;
     private final SingleObjectCodec<Email> emails = SingleObjectCodec.of(Email.getClassSchema());
@@ -129,9 +149,18 @@ public final class InputDecoder {
         return subject + "\n" + body;
     }
 
+    /** The exception and its root cause: Avro wraps the telling part ("length exceeds ...") in a generic message. */
     private static String describe(Throwable e) {
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        if (root != e) {
+            text += " (" + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage())
+                    + ")";
+        }
+        return text;
     }
 
     /** Typed access to a JSON object's fields, with messages that name the field. */

@@ -78,6 +78,19 @@ class InputDecoderTest {
     }
 
     @Test
+    void aHostileLengthPrefixIsRejectedWithoutAllocatingIt() {
+        byte[] valid = samples.avro(samples.chat("c1", "hello"));
+        byte[] hostile = java.util.Arrays.copyOf(valid, 15);
+        // Zig-zag varint for a string of 2^29 bytes, right where the id's length should be.
+        byte[] length = {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x04};
+        System.arraycopy(length, 0, hostile, 10, length.length);
+
+        assertThatThrownBy(() -> auto.decode(raw(EventKind.CHAT, hostile)))
+                .isInstanceOf(DecodeException.class)
+                .hasMessageContaining("exceeds maximum allowed");
+    }
+
+    @Test
     void aTopicConfiguredForAvroRejectsJsonAndOneForJsonReadsAvroBytesAsJson() {
         InputDecoder avroOnly = new InputDecoder(Map.of(EventKind.CHAT, InputFormat.AVRO));
         InputDecoder jsonOnly = new InputDecoder(Map.of(EventKind.CHAT, InputFormat.JSON));

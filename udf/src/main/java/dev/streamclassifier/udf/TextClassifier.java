@@ -15,7 +15,7 @@ import java.util.List;
  * <p>One instance per task slot. {@link #classify} may be called from one thread at a time; {@link #close()} is
  * idempotent and closes the session and the tokenizer, each even when the other fails.
  */
-public final class TextClassifier implements AutoCloseable {
+public final class TextClassifier implements BatchClassifier {
     private static final Logger LOG = LoggerFactory.getLogger(TextClassifier.class);
 
     private final ModelManifest manifest;
@@ -62,6 +62,7 @@ public final class TextClassifier implements AutoCloseable {
         }
     }
 
+    @Override
     public ModelManifest manifest() {
         return manifest;
     }
@@ -71,6 +72,7 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     /** Classifies the texts as one batch, padded to the longest. Returns results in input order. */
+    @Override
     public List<ClassScores> classify(List<String> texts) throws OrtException {
         if (texts.isEmpty()) {
             return List.of();

@@ -1,0 +1,102 @@
+package dev.streamclassifier.job;
+
+import dev.streamclassifier.schemas.ClassifiedEvent;
+import dev.streamclassifier.schemas.DeadLetter;
+import dev.streamclassifier.schemas.SingleObjectCodec;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Poison inputs, a broken model and over-long texts in the batching operator. */
+class ClassifyOperatorFaultsTest {
+    private OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord> harness;
+    private ClassifyOperator operator;
+
+    private void open(String key, ClassifierConfig config) throws Exception {
+        operator = new ClassifyOperator(config, FaultyClassifiers.opener(key));
+        harness = new OneInputStreamOperatorTestHarness<>(operator);
+        harness.open();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    private static TextEvent chat(String id, String text) {
+        return new TextEvent(EventKind.CHAT, id, text, 1_000, TestConfigs.raw(EventKind.CHAT, 5, new byte[] {42}));
+    }
+
+    private List<OutboundRecord> outputs() {
+        return harness.extractOutputValues();
+    }
+
+    @Test
+    void aPoisonTextBecomesADeadLetterAndTheRestOfItsBatchIsClassified() throws Exception {
+        open("poison", TestConfigs.classifierConfig(8, Duration.ofSeconds(1)));
+        harness.processElement(new StreamRecord<>(chat("c1", "see you tomorrow")));
+        harness.processElement(new StreamRecord<>(chat("c2", "hello " + FaultyClassifiers.POISON)));
+        harness.processElement(new StreamRecord<>(chat("c3", "WINNER!! Call 09061701461 now to claim your prize")));
+
+        operator.finish();
+
+        SingleObjectCodec<ClassifiedEvent> events = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+        List<String> ids = outputs().stream().map(r -> {
+            try {
+                return events.decode(r.value).getSourceId();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+        assertThat(ids).containsExactly("c1", "c3");
+        List<OutboundRecord> dead = harness.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).toList();
+        assertThat(dead).hasSize(1);
+        DeadLetter letter = SingleObjectCodec.<DeadLetter>of(DeadLetter.getClassSchema()).decode(dead.get(0).value);
+        assertThat(letter.getErrorKind()).isEqualTo("INFERENCE");
+        assertThat(letter.getMessage()).contains("crashes the model").contains("chat-moderation");
+        assertThat(letter.getOffset()).isEqualTo(5);
+        assertThat(letter.getValue().array()).containsExactly(42);
+    }
+
+    @Test
+    void aModelThatFailsOnEveryTextFailsTheTaskInsteadOfDeadLetteringEverything() throws Exception {
+        FaultyClassifiers.BROKEN_CALLS.put("broken", new AtomicInteger(100));
+        open("broken", TestConfigs.classifierConfig(8, Duration.ofSeconds(1)));
+        harness.processElement(new StreamRecord<>(chat("c1", "one")));
+        harness.processElement(new StreamRecord<>(chat("c2", "two")));
+
+        assertThatThrownBy(() -> operator.finish())
+                .hasMessageContaining("failed on every one of 2 texts")
+                .hasMessageContaining("chat-moderation");
+        assertThat(harness.getSideOutput(DeadLetters.TAG)).isNullOrEmpty();
+    }
+
+    @Test
+    void longTextsAreTruncatedToTheWindowFlaggedAndClippedInTheOutput() throws Exception {
+        ClassifierConfig base = TestConfigs.classifierConfig(8, Duration.ofSeconds(1));
+        ClassifierConfig clipped = new ClassifierConfig(base.tasks(), base.tasksByKind(), 8, base.maxBatchDelay(),
+                null, base.device(), 1, true, 1_000, base.reviewTopic(), base.deadLetterTopic());
+        open("long", clipped);
+        String huge = "please refund my card payment ".repeat(40_000);
+        harness.processElement(new StreamRecord<>(chat("big", huge)));
+        harness.processElement(new StreamRecord<>(chat("small", "hi there")));
+
+        operator.finish();
+
+        SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+        ClassifiedEvent big = codec.decode(outputs().get(0).value);
+        ClassifiedEvent small = codec.decode(outputs().get(1).value);
+        assertThat(big.getTruncated()).isTrue();
+        assertThat(big.getText()).hasSize(1_000);
+        assertThat(small.getTruncated()).isFalse();
+        assertThat(outputs().get(0).value.length).isLessThan(10_000);
+    }
+}

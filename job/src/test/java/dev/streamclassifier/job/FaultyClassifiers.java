@@ -1,0 +1,58 @@
+package dev.streamclassifier.job;
+
+import dev.streamclassifier.udf.BatchClassifier;
+import dev.streamclassifier.udf.ClassScores;
+import dev.streamclassifier.udf.ModelManifest;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Wraps the real classifiers to inject faults no real input reliably triggers: a text containing {@link #POISON}
+ * makes the model throw (as a native fault on one input would), and a switch makes every call throw (a broken model).
+ */
+final class FaultyClassifiers {
+    static final String POISON = "<<poison>>";
+    /** Per test key: how many more calls should fail as if the model were broken. */
+    static final Map<String, AtomicInteger> BROKEN_CALLS = new ConcurrentHashMap<>();
+
+    private FaultyClassifiers() {}
+
+    static ClassifierOpener opener(String key) {
+        return (model, config) -> new Faulty(ClassifierOpener.MODELS.open(model, config), key);
+    }
+
+    private static final class Faulty implements BatchClassifier {
+        private final BatchClassifier real;
+        private final String key;
+
+        Faulty(BatchClassifier real, String key) {
+            this.real = real;
+            this.key = key;
+        }
+
+        @Override
+        public ModelManifest manifest() {
+            return real.manifest();
+        }
+
+        @Override
+        public List<ClassScores> classify(List<String> texts) throws Exception {
+            AtomicInteger broken = BROKEN_CALLS.get(key);
+            if (broken != null && broken.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IllegalStateException("injected: model broken");
+            }
+            if (texts.stream().anyMatch(text -> text.contains(POISON))) {
+                throw new IllegalArgumentException("injected: this text crashes the model");
+            }
+            return real.classify(texts);
+        }
+
+        @Override
+        public void close() throws Exception {
+            real.close();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package dev.streamclassifier.udf;
+
+import java.util.List;
+
+/**
+ * Something that labels a batch of texts with the classes of its manifest. {@link TextClassifier} is the real one;
+ * tests wrap it to inject faults.
+ */
+public interface BatchClassifier extends AutoCloseable {
+    ModelManifest manifest();
+
+    /** Classifies the texts as one batch and returns one result per text, in input order. */
+    List<ClassScores> classify(List<String> texts) throws Exception;
+}
