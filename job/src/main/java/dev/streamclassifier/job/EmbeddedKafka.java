@@ -73,6 +73,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the broker and starts it again on the same port and log directories, as a rolling restart of a one-node
+     * cluster would: clients see their connections drop and the partitions go away for a while.
+     */
+    public void restartBroker() throws Exception {
+        for (var broker : cluster.brokers().values()) {
+            broker.shutdown();
+            broker.awaitShutdown();
+            broker.startup();
+        }
+        cluster.waitForReadyBrokers();
+    }
+
     @Override
     public void close() throws Exception {
         cluster.close();

@@ -17,6 +17,17 @@ final class FaultyClassifiers {
     static final String POISON = "<<poison>>";
     /** Per test key: how many more calls should fail as if the model were broken. */
     static final Map<String, AtomicInteger> BROKEN_CALLS = new ConcurrentHashMap<>();
+    /** Per test key: when set, the next call crashes the task (an Error, as a native crash would surface). */
+    static final Map<String, java.util.concurrent.atomic.AtomicBoolean> CRASH_NEXT_CALL = new ConcurrentHashMap<>();
+
+    /** What a crashing native library looks like to Java: not an Exception the operator may handle. */
+    static final class InjectedCrash extends Error {
+        private static final long serialVersionUID = 1L;
+
+        InjectedCrash(String message) {
+            super(message);
+        }
+    }
 
     private FaultyClassifiers() {}
 
@@ -40,6 +51,10 @@ final class FaultyClassifiers {
 
         @Override
         public List<ClassScores> classify(List<String> texts) throws Exception {
+            var crash = CRASH_NEXT_CALL.get(key);
+            if (crash != null && crash.compareAndSet(true, false)) {
+                throw new InjectedCrash("injected: classifier crashed");
+            }
             AtomicInteger broken = BROKEN_CALLS.get(key);
             if (broken != null && broken.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new IllegalStateException("injected: model broken");
