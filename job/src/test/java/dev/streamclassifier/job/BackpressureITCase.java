@@ -1,0 +1,128 @@
+package dev.streamclassifier.job;
+
+import dev.streamclassifier.schemas.ClassifiedEvent;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A slow sink (the broker throttles the job's producers with a byte-rate quota) slows the whole job down: nothing is
+ * dropped, and checkpoints, and with them the exactly-once commits, still complete while the job is backpressured.
+ */
+class BackpressureITCase {
+    private static final Logger LOG = LoggerFactory.getLogger(BackpressureITCase.class);
+    private static final int EVENTS = 800;
+    private static final double PRODUCER_BYTES_PER_SECOND = 40_000;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
+                    .build());
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start(null);
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    @Test
+    void aThrottledSinkSlowsTheJobLosesNothingAndCheckpointsKeepCompleting(
+            @InjectMiniCluster MiniCluster miniCluster) throws Exception {
+        throttleEveryProducer();
+        Run aligned = run(miniCluster, "slow-aligned", false);
+        Run unaligned = run(miniCluster, "slow-unaligned", true);
+        LOG.info("backpressure, {} events under a {} B/s producer quota:\n  aligned:   {}\n  unaligned: {}", EVENTS,
+                PRODUCER_BYTES_PER_SECOND, aligned, unaligned);
+
+        for (Run run : List.of(aligned, unaligned)) {
+            assertThat(run.counts).hasSize(EVENTS);
+            assertThat(run.counts.values()).containsOnly(1L);
+            // Unthrottled, 800 chats take about two seconds; the quota must have slowed the job, or this proves nothing.
+            assertThat(run.seconds).isGreaterThan(4);
+        }
+        assertThat(unaligned.completed).as("checkpoints completed while backpressured").isGreaterThanOrEqualTo(3);
+        assertThat(unaligned.maxDurationMs).as("slowest checkpoint, unaligned").isLessThan(3_000);
+    }
+
+    /** Throttles every producer without a quota of its own: the job's sinks (the test's consumer is not affected). */
+    private static void throttleEveryProducer() throws Exception {
+        try (Admin admin = Admin.create(kafka.adminProperties())) {
+            ClientQuotaEntity defaultClient = new ClientQuotaEntity(
+                    Collections.singletonMap(ClientQuotaEntity.CLIENT_ID, null));
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(defaultClient,
+                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", PRODUCER_BYTES_PER_SECOND)))))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private record Run(double seconds, long completed, long averageDurationMs, long maxDurationMs,
+            Map<String, Long> counts) {
+        @Override
+        public String toString() {
+            return String.format("%.1f s, %d checkpoints completed, duration avg %d ms, max %d ms, %d outputs",
+                    seconds, completed, averageDurationMs, maxDurationMs, counts.size());
+        }
+    }
+
+    private static Run run(MiniCluster miniCluster, String suffix, boolean unalignedCheckpoints) throws Exception {
+        ClassifierOptions options = ItOptions.of(kafka, suffix)
+                .set(ClassifierOptions.UNALIGNED_CHECKPOINTS, unalignedCheckpoints)
+                .validate();
+        ItOptions.createTopics(kafka, options);
+        SampleEvents samples = new SampleEvents(9);
+        List<byte[]> chats = new ArrayList<>();
+        for (int i = 0; i < EVENTS; i++) {
+            chats.add(samples.avro(samples.chat("c-" + i)));
+        }
+        // The test's own producer is throttled too; a one-off load of 800 small records is quick all the same.
+        KafkaTestSupport.produce(kafka.bootstrapServers(), options.get(ClassifierOptions.CHATS_TOPIC), chats);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        ClassifierJob.configureCheckpointing(env, options);
+        KafkaConnectors connectors = new KafkaConnectors(options, true);
+        ClassifierJob.buildPipeline(env, options, connectors, connectors);
+        long start = System.nanoTime();
+        JobClient job = env.executeAsync("backpressure-" + suffix);
+        JobID jobId = job.getJobID();
+        job.getJobExecutionResult().get(5, TimeUnit.MINUTES);
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        CheckpointStatsSnapshot stats = miniCluster.getExecutionGraph(jobId).get(30, TimeUnit.SECONDS)
+                .getCheckpointStatsSnapshot();
+        var durations = stats.getSummaryStats().getEndToEndDurationStats();
+        List<ClassifiedEvent> outputs = new ArrayList<>();
+        for (String topic : List.of("moderation-" + suffix, "review-" + suffix)) {
+            outputs.addAll(KafkaTestSupport.readClassified(kafka.bootstrapServers(), topic));
+        }
+        return new Run(seconds, stats.getCounts().getNumberOfCompletedCheckpoints(), durations.getAverage(),
+                durations.getMaximum(), KafkaTestSupport.countById(outputs));
+    }
+}
