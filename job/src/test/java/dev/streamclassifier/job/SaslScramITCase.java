@@ -53,7 +53,15 @@ class SaslScramITCase {
     }
 
     @Test
-    void classifiesThroughAnAuthenticatedBroker() throws Exception {
+    void classifiesThroughAnAuthenticatedBrokerWithoutLoggingThePassword() throws Exception {
+        try (LogCapture logs = LogCapture.everythingAtInfo()) {
+            runPipeline();
+            assertThat(logs.lines()).as("log lines at INFO and above").isNotEmpty()
+                    .noneMatch(line -> line.contains(PASSWORD));
+        }
+    }
+
+    private void runPipeline() throws Exception {
         ClassifierOptions options = options("sasl", PASSWORD);
         ItOptions.createTopics(kafka, options);
         KafkaCheck.check(options);

@@ -1,0 +1,70 @@
+package dev.streamclassifier.job;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Records every log line of this JVM at INFO and above while open, including those of Kafka's clients and Flink, so a
+ * test can check what would end up in a log file.
+ */
+final class LogCapture implements AutoCloseable {
+    private final LoggerContext context = (LoggerContext) LogManager.getContext(false);
+    private final Map<String, Level> previousLevels = new java.util.HashMap<>();
+    private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AbstractAppender appender = new AbstractAppender("capture", null, null, true, Property.EMPTY_ARRAY) {
+        @Override
+        public void append(LogEvent event) {
+            StringBuilder line = new StringBuilder(event.getMessage().getFormattedMessage());
+            if (event.getThrown() != null) {
+                line.append(' ').append(event.getThrown());
+            }
+            lines.add(line.toString());
+        }
+    };
+
+    static LogCapture everythingAtInfo() {
+        return new LogCapture();
+    }
+
+    private LogCapture() {
+        appender.start();
+        Configuration configuration = context.getConfiguration();
+        for (LoggerConfig logger : configuration.getLoggers().values()) {
+            previousLevels.put(logger.getName(), logger.getLevel());
+            logger.setLevel(Level.INFO);
+            logger.addAppender(appender, Level.INFO, null);
+        }
+        configuration.getRootLogger().setLevel(Level.INFO);
+        context.updateLoggers();
+    }
+
+    List<String> lines() {
+        synchronized (lines) {
+            return List.copyOf(lines);
+        }
+    }
+
+    @Override
+    public void close() {
+        Configuration configuration = context.getConfiguration();
+        for (LoggerConfig logger : configuration.getLoggers().values()) {
+            logger.removeAppender("capture");
+            Level previous = previousLevels.get(logger.getName());
+            if (previous != null) {
+                logger.setLevel(previous);
+            }
+        }
+        context.updateLoggers();
+        appender.stop();
+    }
+}
