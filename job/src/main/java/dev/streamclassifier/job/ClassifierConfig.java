@@ -1,5 +1,6 @@
 package dev.streamclassifier.job;
 
+import dev.streamclassifier.udf.BatchShape;
 import dev.streamclassifier.udf.ExecutionDevice;
 
 import java.io.Serializable;
@@ -15,6 +16,7 @@ import java.util.Set;
  *
  * @param tasks every task the job runs
  * @param tasksByKind task names per event kind, in the order their predictions are listed
+ * @param batchShape how a batch is cut into model calls (sorted by length into micro-batches, by default)
  * @param modelsDir a directory of classifiers, or null for the ones bundled in the jar
  * @param intraOpThreads ONNX Runtime threads per classifier
  * @param includeText whether labelled events carry the classified text
@@ -25,6 +27,7 @@ public record ClassifierConfig(
         Map<EventKind, List<String>> tasksByKind,
         int maxBatchSize,
         Duration maxBatchDelay,
+        BatchShape batchShape,
         String modelsDir,
         ExecutionDevice device,
         int intraOpThreads,

@@ -1,10 +1,14 @@
 package dev.streamclassifier.job;
 
 import dev.streamclassifier.udf.BatchClassifier;
+import dev.streamclassifier.udf.BatchShape;
+import dev.streamclassifier.udf.ClassScores;
+import dev.streamclassifier.udf.ModelManifest;
 import dev.streamclassifier.udf.ModelDirectory;
 import dev.streamclassifier.udf.TextClassifier;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * Opens the classifier of a model on the task manager. Serializable because it travels with the job graph; the
@@ -14,7 +18,29 @@ import java.io.Serializable;
 public interface ClassifierOpener extends Serializable {
     BatchClassifier open(String modelName, ClassifierConfig config) throws Exception;
 
-    /** The real classifiers: {@link TextClassifier} from a {@link ModelDirectory}. */
-    ClassifierOpener MODELS = (modelName, config) -> TextClassifier.open(
-            ModelDirectory.locate(modelName, config.modelsDir()), config.intraOpThreads(), config.device());
+    /**
+     * The real classifiers: {@link TextClassifier} from a {@link ModelDirectory}, cutting each batch into model calls
+     * as {@link ClassifierConfig#batchShape()} says.
+     */
+    ClassifierOpener MODELS = (modelName, config) -> {
+        TextClassifier classifier = TextClassifier.open(ModelDirectory.locate(modelName, config.modelsDir()),
+                config.intraOpThreads(), config.device());
+        BatchShape shape = config.batchShape();
+        return new BatchClassifier() {
+            @Override
+            public ModelManifest manifest() {
+                return classifier.manifest();
+            }
+
+            @Override
+            public List<ClassScores> classify(List<String> texts) throws Exception {
+                return classifier.classify(texts, shape);
+            }
+
+            @Override
+            public void close() throws Exception {
+                classifier.close();
+            }
+        };
+    };
 }

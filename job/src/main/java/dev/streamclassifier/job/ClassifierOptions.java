@@ -1,5 +1,6 @@
 package dev.streamclassifier.job;
 
+import dev.streamclassifier.udf.BatchShape;
 import dev.streamclassifier.udf.ExecutionDevice;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -83,6 +84,13 @@ public final class ClassifierOptions {
     public static final ConfigOption<Duration> MAX_BATCH_DELAY = ConfigOptions.key("classifier.batch.max-delay")
             .durationType().defaultValue(Duration.ofMillis(50))
             .withDescription("A batch runs at the latest this long after its first event arrived.");
+    public static final ConfigOption<Boolean> SORT_BY_LENGTH = ConfigOptions.key("classifier.batch.sort-by-length")
+            .booleanType().defaultValue(true)
+            .withDescription("Sort each batch by token count and run it in micro-batches of texts of similar length, "
+                    + "so that short texts are not padded to the longest one.");
+    public static final ConfigOption<Integer> MICRO_BATCH_SIZE = ConfigOptions.key("classifier.batch.micro-size")
+            .intType().defaultValue(16)
+            .withDescription("Texts per model call when sorting by length; 0 runs the whole batch in one call.");
     public static final ConfigOption<String> MODELS_DIR = ConfigOptions.key("classifier.models-dir")
             .stringType().noDefaultValue()
             .withDescription("Directory of classifiers (NAME/manifest.json, model.onnx, tokenizer.json); unset: the "
@@ -249,7 +257,7 @@ public final class ClassifierOptions {
 
     public ClassifierConfig classifierConfig() {
         return new ClassifierConfig(tasks(), tasksByKind(), get(MAX_BATCH_SIZE), get(MAX_BATCH_DELAY),
-                get(MODELS_DIR), ExecutionDevice.parse(get(DEVICE)), get(INTRA_OP_THREADS), get(INCLUDE_TEXT),
+                new BatchShape(get(SORT_BY_LENGTH), get(MICRO_BATCH_SIZE), false), get(MODELS_DIR), ExecutionDevice.parse(get(DEVICE)), get(INTRA_OP_THREADS), get(INCLUDE_TEXT),
                 get(MAX_OUTPUT_TEXT_CHARS),
                 get(REVIEW_TOPIC), get(DEAD_LETTER_TOPIC));
     }
@@ -291,6 +299,9 @@ public final class ClassifierOptions {
         }
         if (get(MAX_BATCH_DELAY).isNegative() || get(MAX_BATCH_DELAY).isZero()) {
             problems.add("classifier.batch.max-delay must be positive, e.g. 50 ms");
+        }
+        if (get(MICRO_BATCH_SIZE) < 0) {
+            problems.add("classifier.batch.micro-size must be 0 (one call per batch) or more");
         }
         if (get(MAX_OUTPUT_TEXT_CHARS) < 1) {
             problems.add("classifier.include-text.max-chars must be at least 1");

@@ -72,6 +72,22 @@ public final class SampleEvents {
         return list.get(random.nextInt(list.size()));
     }
 
+    /**
+     * {@code count} texts of the given kind as the demo sends them: chat messages (mostly everyday, some insults and
+     * spam) or support requests with a subject line (tickets and emails).
+     */
+    public List<String> texts(EventKind kind, int count) {
+        List<String> texts = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            if (kind == EventKind.CHAT) {
+                texts.add(chat("c").getText());
+            } else {
+                texts.add(InputDecoder.join(pick(SUBJECTS), pick(SUPPORT_REQUESTS)));
+            }
+        }
+        return texts;
+    }
+
     public Email email(String id) {
         return Email.newBuilder().setId(id).setFrom("customer" + random.nextInt(1000) + "@example.com")
                 .setTo(List.of("support@bank.example")).setSubject(pick(SUBJECTS)).setBody(pick(SUPPORT_REQUESTS))

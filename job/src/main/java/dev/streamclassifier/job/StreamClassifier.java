@@ -15,6 +15,7 @@ public final class StreamClassifier {
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         switch (command) {
             case "demo" -> Demo.main(rest);
+            case "bench" -> dev.streamclassifier.job.bench.BenchCommand.main(rest);
             case "run" -> runJob(rest);
             case "options" -> printOptions();
             default -> {
@@ -24,6 +25,7 @@ public final class StreamClassifier {
                                            (demo --help lists its options)
                           run --kafka.bootstrap-servers HOST:PORT [--option value ...]
                                            run the job against your Kafka on a local mini-cluster
+                          bench [options]  raw ONNX Runtime vs. the whole pipeline on the same texts (bench --help)
                           options          list every job option with its default""");
                 if (!command.equals("help") && !command.equals("--help")) {
                     System.exit(2);

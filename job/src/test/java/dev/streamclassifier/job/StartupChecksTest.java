@@ -34,7 +34,7 @@ class StartupChecksTest {
     private ClassifierConfig config() {
         ClassifierConfig base = TestConfigs.classifierConfig(8, Duration.ofMillis(50));
         return new ClassifierConfig(List.of(new TaskSpec("moderation", "chat-moderation", "m", null)),
-                Map.of(EventKind.CHAT, List.of("moderation")), 8, base.maxBatchDelay(), models.toString(),
+                Map.of(EventKind.CHAT, List.of("moderation")), 8, base.maxBatchDelay(), base.batchShape(), models.toString(),
                 base.device(), 1, true, 100, "r", "d");
     }
 

@@ -5,7 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -74,16 +73,44 @@ public final class TextClassifier implements BatchClassifier {
     /** Classifies the texts as one batch, padded to the longest. Returns results in input order. */
     @Override
     public List<ClassScores> classify(List<String> texts) throws OrtException {
+        return classify(texts, BatchShape.ONE_BATCH);
+    }
+
+    /**
+     * Classifies the texts in model calls shaped by {@code shape}: optionally sorted by token length and cut into
+     * micro-batches, each padded to its own longest text (or to the model's window, to measure what that costs).
+     * Returns results in input order.
+     */
+    public List<ClassScores> classify(List<String> texts, BatchShape shape) throws OrtException {
         if (texts.isEmpty()) {
             return List.of();
         }
         TextTokenizer.TokenizedText[] tokens = tokenizer.encodeAll(texts);
-        float[][] probabilities = model.run(TokenBatch.pad(tokens, 0, tokens.length));
-        List<ClassScores> scores = new ArrayList<>(texts.size());
-        for (int i = 0; i < tokens.length; i++) {
-            scores.add(new ClassScores(manifest.labels, probabilities[i], tokens[i].truncated()));
+        int[] order = new int[tokens.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
         }
-        return scores;
+        TextTokenizer.TokenizedText[] arranged = tokens;
+        if (shape.sortByLength()) {
+            order = java.util.stream.IntStream.range(0, tokens.length).boxed()
+                    .sorted(java.util.Comparator.comparingInt(i -> tokens[i].length()))
+                    .mapToInt(Integer::intValue).toArray();
+            arranged = new TextTokenizer.TokenizedText[tokens.length];
+            for (int i = 0; i < order.length; i++) {
+                arranged[i] = tokens[order[i]];
+            }
+        }
+        int step = shape.microBatchSize() > 0 ? shape.microBatchSize() : tokens.length;
+        int fixedLength = shape.padToWindow() ? manifest.maxTokens : 0;
+        ClassScores[] scores = new ClassScores[tokens.length];
+        for (int from = 0; from < arranged.length; from += step) {
+            int to = Math.min(arranged.length, from + step);
+            float[][] probabilities = model.run(TokenBatch.padTo(arranged, from, to, fixedLength));
+            for (int i = from; i < to; i++) {
+                scores[order[i]] = new ClassScores(manifest.labels, probabilities[i - from], arranged[i].truncated());
+            }
+        }
+        return java.util.Arrays.asList(scores);
     }
 
     @Override

@@ -1,0 +1,193 @@
+package dev.streamclassifier.job.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.streamclassifier.job.EventKind;
+import dev.streamclassifier.job.SampleEvents;
+import dev.streamclassifier.models.LabelledText;
+import dev.streamclassifier.udf.BatchShape;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code java -jar stream-classifier.jar bench}: measures, in one run, the raw ONNX Runtime speed of a classifier (the
+ * ceiling) and the speed of the whole pipeline on the same texts, batch size and threads; optionally the latency at a
+ * fixed offered rate and a sweep of batch sizes and batch shapes. Writes a Markdown report with PNG plots; with
+ * {@code --json} the last line printed is one JSON object with the figures.
+ */
+public final class BenchCommand {
+    static final String USAGE = """
+            usage: java -jar job/target/stream-classifier.jar bench [options]
+              --model NAME        classifier to measure (default chat-moderation)
+              --events N          events (texts) per measurement (default 5000)
+              --batch B           classifier.batch.max-size (default 32)
+              --threads T         ONNX Runtime intra-op threads (default 2)
+              --parallelism P     classify operator parallelism (default 1)
+              --max-delay MS      classifier.batch.max-delay in ms (default 50)
+              --data FILE         texts from a text,label CSV/JSONL file instead of the sample texts
+              --latency           also measure latency at 70% of the measured pipeline throughput
+              --rate R            ... or at R events/s
+              --sweep             also measure raw throughput against batch size for each batch shape
+              --report DIR        where to write report.md and the plots (default bench-report)
+              --option K=V        any other job option for the pipeline run (may repeat)
+              --json              print the figures as one JSON object on the last line""";
+
+    private static final PrintStream OUT = System.out;
+
+    private BenchCommand() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> settings = new LinkedHashMap<>();
+        List<String> extraOptions = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String key = args[i];
+            if (key.equals("--help")) {
+                OUT.println(USAGE);
+                return;
+            }
+            if (!key.startsWith("--")) {
+                fail("expected an option, got '" + key + "'");
+            }
+            boolean flag = key.equals("--json") || key.equals("--latency") || key.equals("--sweep");
+            String value = flag ? "true" : i + 1 < args.length ? args[++i] : null;
+            if (value == null) {
+                fail(key + " needs a value");
+            }
+            if (key.equals("--option")) {
+                String[] pair = value.split("=", 2);
+                extraOptions.add("--" + pair[0]);
+                extraOptions.add(pair.length > 1 ? pair[1] : "");
+            } else {
+                settings.put(key.substring(2), value);
+            }
+        }
+        String model = settings.getOrDefault("model", "chat-moderation");
+        int events = Integer.parseInt(settings.getOrDefault("events", "5000"));
+        int batch = Integer.parseInt(settings.getOrDefault("batch", "32"));
+        int threads = Integer.parseInt(settings.getOrDefault("threads", "2"));
+        int parallelism = Integer.parseInt(settings.getOrDefault("parallelism", "1"));
+        Duration maxDelay = Duration.ofMillis(Long.parseLong(settings.getOrDefault("max-delay", "50")));
+        boolean json = settings.containsKey("json");
+        Path reportDir = Path.of(settings.getOrDefault("report", "bench-report"));
+        EventKind kind = model.equals("chat-moderation") ? EventKind.CHAT : EventKind.TICKET;
+        List<String> texts = texts(settings.get("data"), kind, events);
+        for (String key : settings.keySet()) {
+            if (!List.of("model", "events", "batch", "threads", "parallelism", "max-delay", "json", "report", "data",
+                    "latency", "rate", "sweep").contains(key)) {
+                fail("unknown option --" + key);
+            }
+        }
+        System.setProperty("ai.djl.offline", "true");
+        Files.createDirectories(reportDir);
+        BenchReport report = new BenchReport(reportDir, model, events, batch, threads, parallelism, maxDelay);
+
+        progress("raw: %s on %,d texts, batch %d, %d thread(s) ...", model, texts.size(), batch, threads);
+        RawBenchmark.Result raw = RawBenchmark.run(model, texts, batch, threads, BatchShape.ONE_BATCH, batch);
+        progress("raw: %.0f texts/s, %.1f ms per batch", raw.textsPerSecond(), raw.millisPerBatch());
+        report.raw(raw);
+
+        PipelineBenchmark.Result pipeline;
+        PipelineBenchmark.Result latency = null;
+        double offered = 0;
+        try (PipelineBenchmark bench = new PipelineBenchmark(model, kind, batch, threads, parallelism, maxDelay,
+                extraOptions)) {
+            progress("pipeline: %,d events through Kafka and Flink (%d slot(s) x %d thread(s)) ...", texts.size(),
+                    parallelism, threads);
+            pipeline = bench.throughput(texts);
+            progress("pipeline: %.0f texts/s (ratio %.3f), mean batch %.1f", pipeline.textsPerSecond(),
+                    pipeline.textsPerSecond() / raw.textsPerSecond(), pipeline.meanBatchSize());
+            report.pipeline(pipeline);
+            if (settings.containsKey("latency") || settings.containsKey("rate")) {
+                offered = settings.containsKey("rate") ? Double.parseDouble(settings.get("rate"))
+                        : 0.7 * pipeline.textsPerSecond();
+                double seconds = texts.size() / offered;
+                progress("latency: %,d events at %.0f events/s (about %.0f s) ...", texts.size(), offered, seconds);
+                long start = System.nanoTime();
+                latency = bench.latency(texts, offered, done -> progressLine(done, texts.size(), start));
+                System.err.println();
+                report.latency(latency, offered, maxDelay.toMillis() + 2 * raw.millisPerBatch());
+            }
+        }
+        if (settings.containsKey("sweep")) {
+            report.sweep(Sweep.run(model, texts, threads));
+        }
+        Path written = report.write();
+        progress("report: %s", written.toAbsolutePath());
+
+        PipelineBenchmark.Result latencySource = latency != null ? latency : pipeline;
+        ObjectNode result = new ObjectMapper().createObjectNode();
+        result.put("model", model);
+        result.put("events", texts.size());
+        result.put("batch", batch);
+        result.put("threads", threads);
+        result.put("parallelism", parallelism);
+        result.put("raw_texts_per_s", round(raw.textsPerSecond()));
+        result.put("pipeline_texts_per_s", round(pipeline.textsPerSecond()));
+        result.put("ratio", Math.round(pipeline.textsPerSecond() / raw.textsPerSecond() * 1000) / 1000.0);
+        result.put("latency_mode", latency != null ? "offered " + Math.round(offered) + " events/s" : "saturated");
+        result.put("p50_ms", percentile(latencySource.processingLatencyMs(), 0.50));
+        result.put("p99_ms", percentile(latencySource.processingLatencyMs(), 0.99));
+        result.put("visible_p50_ms", percentile(latencySource.visibleLatencyMs(), 0.50));
+        result.put("visible_p99_ms", percentile(latencySource.visibleLatencyMs(), 0.99));
+        result.put("raw_ms_per_batch", round(raw.millisPerBatch()));
+        result.put("latency_bound_ms", round(maxDelay.toMillis() + 2 * raw.millisPerBatch()));
+        result.put("mean_pipeline_batch", round(pipeline.meanBatchSize()));
+        if (json) {
+            OUT.println(result);
+        } else {
+            OUT.println(result.toPrettyString());
+        }
+    }
+
+    static double percentile(double[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int index = (int) Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+        return sorted[index];
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+
+    private static List<String> texts(String dataFile, EventKind kind, int count) throws Exception {
+        if (dataFile == null) {
+            return new SampleEvents(123).texts(kind, count);
+        }
+        List<LabelledText> rows = LabelledText.read(Path.of(dataFile), Map.of());
+        rows.removeIf(row -> row.text().isBlank());
+        if (rows.isEmpty()) {
+            fail("--data " + dataFile + " holds no texts");
+        }
+        List<String> texts = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            texts.add(rows.get(i % rows.size()).text());
+        }
+        return texts;
+    }
+
+    private static void progress(String format, Object... args) {
+        System.err.printf(Locale.ROOT, format + "%n", args);
+    }
+
+    private static void progressLine(long done, long total, long startNanos) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        double rate = done / Math.max(1e-3, seconds);
+        System.err.printf(Locale.ROOT, "\r  %,d/%,d events out  %.0f/s  ~%.0f s left   ", done, total, rate,
+                rate > 0 ? (total - done) / rate : 0);
+    }
+
+    private static void fail(String message) {
+        System.err.println("error: " + message + "\n\n" + USAGE);
+        System.exit(2);
+    }
+}

@@ -1,0 +1,98 @@
+package dev.streamclassifier.job.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+
+/** Writes the bench's findings as {@code report.md} with PNG plots next to it. */
+final class BenchReport {
+    private final Path dir;
+    private final StringBuilder markdown = new StringBuilder();
+    private final StringBuilder plots = new StringBuilder();
+
+    BenchReport(Path dir, String model, int events, int batch, int threads, int parallelism, Duration maxDelay) {
+        this.dir = dir;
+        markdown.append("# Benchmark: ").append(model).append("\n\n")
+                .append(String.format(Locale.ROOT, "%s; %,d events; batch %d; max delay %d ms; %d slot(s) x %d "
+                                + "ONNX Runtime thread(s); %d cores, Java %s.%n%n", Instant.now(), events, batch,
+                        maxDelay.toMillis(), parallelism, threads, Runtime.getRuntime().availableProcessors(),
+                        System.getProperty("java.version")))
+                .append("| measurement | figure |\n|---|---|\n");
+    }
+
+    void raw(RawBenchmark.Result raw) {
+        row("raw ONNX Runtime (tokenize + infer), texts/s", "%.0f", raw.textsPerSecond());
+        row("raw time per batch, ms", "%.1f", raw.millisPerBatch());
+    }
+
+    void pipeline(PipelineBenchmark.Result pipeline) {
+        row("pipeline (Kafka -> Flink -> Kafka, exactly-once), texts/s", "%.0f", pipeline.textsPerSecond());
+        row("mean batch size in the pipeline", "%.1f", pipeline.meanBatchSize());
+    }
+
+    void latency(PipelineBenchmark.Result latency, double offered, double boundMs) throws IOException {
+        double[] processing = latency.processingLatencyMs();
+        double[] visible = latency.visibleLatencyMs();
+        row("offered rate for the latency run, events/s", "%.0f", offered);
+        row("latency produce -> classified, p50 ms", "%.0f", BenchCommand.percentile(processing, 0.5));
+        row("latency produce -> classified, p99 ms", "%.0f", BenchCommand.percentile(processing, 0.99));
+        row("bound: max delay + 2 x batch inference, ms", "%.0f", boundMs);
+        row("latency produce -> visible to read_committed, p50 ms", "%.0f", BenchCommand.percentile(visible, 0.5));
+        row("latency produce -> visible to read_committed, p99 ms", "%.0f", BenchCommand.percentile(visible, 0.99));
+        LineChart chart = new LineChart("Latency CDF at " + Math.round(offered) + " events/s", "latency (ms)",
+                "fraction of events", false);
+        chart.add("produce -> classified", sorted(processing), cdf(processing.length));
+        chart.add("produce -> committed and visible", sorted(visible), cdf(visible.length));
+        chart.write(dir.resolve("latency-cdf.png"));
+        plots.append("\n![latency CDF](latency-cdf.png)\n\nVisible latency includes waiting for the next checkpoint "
+                + "(1 s in the bench): exactly-once output is committed at checkpoints.\n");
+    }
+
+    void sweep(Map<String, double[]> sweep) throws IOException {
+        double[] sizes = Arrays.stream(Sweep.BATCH_SIZES).asDoubleStream().toArray();
+        LineChart chart = new LineChart("Raw throughput against batch size", "batch size", "texts/s", true);
+        plots.append("\n| batch size |");
+        sweep.keySet().forEach(name -> plots.append(' ').append(name).append(" |"));
+        plots.append("\n|---|").append("---|".repeat(sweep.size())).append('\n');
+        for (int i = 0; i < sizes.length; i++) {
+            plots.append("| ").append(Sweep.BATCH_SIZES[i]).append(" |");
+            for (double[] values : sweep.values()) {
+                plots.append(String.format(Locale.ROOT, " %.0f |", values[i]));
+            }
+            plots.append('\n');
+        }
+        sweep.forEach((name, values) -> chart.add(name, sizes, values));
+        chart.write(dir.resolve("throughput-vs-batch.png"));
+        plots.append("\n![throughput against batch size](throughput-vs-batch.png)\n");
+    }
+
+    Path write() throws IOException {
+        Path file = dir.resolve("report.md");
+        Files.writeString(file, markdown + plots.toString());
+        return file;
+    }
+
+    private void row(String name, String format, double value) {
+        markdown.append("| ").append(name).append(" | ").append(String.format(Locale.ROOT, format, value))
+                .append(" |\n");
+    }
+
+    private static double[] sorted(double[] values) {
+        double[] copy = values.clone();
+        Arrays.sort(copy);
+        return copy;
+    }
+
+    private static double[] cdf(int n) {
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = (i + 1.0) / n;
+        }
+        return y;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.streamclassifier.job.bench;
+
+import dev.streamclassifier.udf.BatchShape;
+import dev.streamclassifier.udf.ExecutionDevice;
+import dev.streamclassifier.udf.ModelDirectory;
+import dev.streamclassifier.udf.TextClassifier;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Raw throughput against batch size for each way of shaping a batch: the plot of the report. */
+final class Sweep {
+    static final int[] BATCH_SIZES = {1, 4, 8, 16, 32, 64};
+    /** Sorted micro-batches come from a buffer this many times the batch size. */
+    static final int SORT_WINDOW = 4;
+
+    private Sweep() {}
+
+    /** Per shape name, texts/s at each of {@link #BATCH_SIZES}. */
+    static Map<String, double[]> run(String model, List<String> texts, int threads) throws Exception {
+        Map<String, double[]> results = new LinkedHashMap<>();
+        List<String> sample = texts.subList(0, Math.min(texts.size(), 2000));
+        try (TextClassifier classifier = TextClassifier.open(ModelDirectory.locate(model, null), threads,
+                ExecutionDevice.CPU)) {
+            double[] longest = new double[BATCH_SIZES.length];
+            double[] sorted = new double[BATCH_SIZES.length];
+            double[] fixed = new double[BATCH_SIZES.length];
+            for (int i = 0; i < BATCH_SIZES.length; i++) {
+                int b = BATCH_SIZES[i];
+                longest[i] = RawBenchmark.run(classifier, sample, b, BatchShape.ONE_BATCH, b).textsPerSecond();
+                sorted[i] = RawBenchmark.run(classifier, sample, b, new BatchShape(true, b, false), b * SORT_WINDOW)
+                        .textsPerSecond();
+                fixed[i] = RawBenchmark.run(classifier, sample, b, new BatchShape(false, 0, true), b).textsPerSecond();
+                System.err.printf(Locale.ROOT, "sweep: batch %d: longest %.0f, sorted %.0f, fixed %.0f texts/s%n", b,
+                        longest[i], sorted[i], fixed[i]);
+            }
+            results.put("pad to longest in batch", longest);
+            results.put("sorted by length (buffer of 4 batches)", sorted);
+            results.put("pad to the model window (" + classifier.manifest().maxTokens + ")", fixed);
+        }
+        return results;
+    }
+}
