@@ -75,6 +75,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .setConfigProp("auto.create.topics.enable", "false")
                 .setConfigProp("log.flush.interval.messages", Long.toString(Long.MAX_VALUE))
+                // Rates over 2 s instead of 11 s, so a client quota bites within a short test run.
+                .setConfigProp("quota.window.num", "2")
+                .setConfigProp("quota.window.size.seconds", "1")
                 .build();
         try {
             cluster.format();

@@ -5,15 +5,13 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.apache.kafka.common.quota.ClientQuotaFilter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -33,53 +31,56 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BackpressureITCase {
     private static final Logger LOG = LoggerFactory.getLogger(BackpressureITCase.class);
-    private static final int EVENTS = 800;
-    private static final double PRODUCER_BYTES_PER_SECOND = 40_000;
+    private static final int EVENTS = 400;
+    private static final double PRODUCER_BYTES_PER_SECOND = 100_000;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension FLINK = KafkaExtension.flinkMiniCluster();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
 
     @Test
     void aThrottledSinkSlowsTheJobLosesNothingAndCheckpointsKeepCompleting(
             @InjectMiniCluster MiniCluster miniCluster) throws Exception {
+        ClassifierOptions alignedOptions = prepare("slow-aligned", false);
+        ClassifierOptions unalignedOptions = prepare("slow-unaligned", true);
+        // Only now: the quota would throttle the test's own producer too.
         throttleEveryProducer();
-        Run aligned = run(miniCluster, "slow-aligned", false);
-        Run unaligned = run(miniCluster, "slow-unaligned", true);
+        Run aligned = run(miniCluster, alignedOptions, "slow-aligned");
+        Run unaligned = run(miniCluster, unalignedOptions, "slow-unaligned");
         LOG.info("backpressure, {} events under a {} B/s producer quota:\n  aligned:   {}\n  unaligned: {}", EVENTS,
                 PRODUCER_BYTES_PER_SECOND, aligned, unaligned);
 
         for (Run run : List.of(aligned, unaligned)) {
             assertThat(run.counts).hasSize(EVENTS);
             assertThat(run.counts.values()).containsOnly(1L);
-            // Unthrottled, 800 chats take about two seconds; the quota must have slowed the job, or this proves nothing.
-            assertThat(run.seconds).isGreaterThan(4);
         }
+        // Unthrottled, 400 tickets take about two seconds: the quota must have slowed the job, or this proves nothing.
+        // With aligned checkpoints the barrier queues behind the backlog, which shows the backpressure too.
+        assertThat(aligned.seconds).isGreaterThan(4);
+        assertThat(aligned.maxDurationMs).isGreaterThan(1_000);
         assertThat(unaligned.completed).as("checkpoints completed while backpressured").isGreaterThanOrEqualTo(3);
         assertThat(unaligned.maxDurationMs).as("slowest checkpoint, unaligned").isLessThan(3_000);
     }
 
     /** Throttles every producer without a quota of its own: the job's sinks (the test's consumer is not affected). */
     private static void throttleEveryProducer() throws Exception {
-        try (Admin admin = Admin.create(kafka.adminProperties())) {
+        try (Admin admin = Admin.create(KAFKA.kafka().adminProperties())) {
             ClientQuotaEntity defaultClient = new ClientQuotaEntity(
                     Collections.singletonMap(ClientQuotaEntity.CLIENT_ID, null));
             admin.alterClientQuotas(List.of(new ClientQuotaAlteration(defaultClient,
                     List.of(new ClientQuotaAlteration.Op("producer_byte_rate", PRODUCER_BYTES_PER_SECOND)))))
                     .all().get(30, TimeUnit.SECONDS);
+            // The quota travels through the metadata log; start the jobs only once the broker enforces it.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (admin.describeClientQuotas(ClientQuotaFilter.all()).entities().get(30, TimeUnit.SECONDS).isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the producer quota never showed up");
+                }
+                Thread.sleep(100);
+            }
+            Thread.sleep(1_000);
         }
     }
 
@@ -92,18 +93,23 @@ class BackpressureITCase {
         }
     }
 
-    private static Run run(MiniCluster miniCluster, String suffix, boolean unalignedCheckpoints) throws Exception {
-        ClassifierOptions options = ItOptions.of(kafka, suffix)
+    private static ClassifierOptions prepare(String suffix, boolean unalignedCheckpoints) throws Exception {
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), suffix)
                 .set(ClassifierOptions.UNALIGNED_CHECKPOINTS, unalignedCheckpoints)
                 .validate();
-        ItOptions.createTopics(kafka, options);
+        ItOptions.createTopics(KAFKA.kafka(), options);
         SampleEvents samples = new SampleEvents(9);
-        List<byte[]> chats = new ArrayList<>();
+        // Tickets: each labelled ticket carries all 77 routing scores (about 2.5 kB), so the quota is what limits.
+        List<byte[]> tickets = new ArrayList<>();
         for (int i = 0; i < EVENTS; i++) {
-            chats.add(samples.avro(samples.chat("c-" + i)));
+            tickets.add(samples.avro(samples.ticket("t-" + i)));
         }
-        // The test's own producer is throttled too; a one-off load of 800 small records is quick all the same.
-        KafkaTestSupport.produce(kafka.bootstrapServers(), options.get(ClassifierOptions.CHATS_TOPIC), chats);
+        KafkaTestSupport.produce(KAFKA.kafka().bootstrapServers(), options.get(ClassifierOptions.TICKETS_TOPIC),
+                tickets);
+        return options;
+    }
+
+    private static Run run(MiniCluster miniCluster, ClassifierOptions options, String suffix) throws Exception {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         ClassifierJob.configureCheckpointing(env, options);
@@ -119,8 +125,8 @@ class BackpressureITCase {
                 .getCheckpointStatsSnapshot();
         var durations = stats.getSummaryStats().getEndToEndDurationStats();
         List<ClassifiedEvent> outputs = new ArrayList<>();
-        for (String topic : List.of("moderation-" + suffix, "review-" + suffix)) {
-            outputs.addAll(KafkaTestSupport.readClassified(kafka.bootstrapServers(), topic));
+        for (String topic : List.of("routing-" + suffix, "review-" + suffix)) {
+            outputs.addAll(KafkaTestSupport.readClassified(KAFKA.kafka().bootstrapServers(), topic));
         }
         return new Run(seconds, stats.getCounts().getNumberOfCompletedCheckpoints(), durations.getAverage(),
                 durations.getMaximum(), KafkaTestSupport.countById(outputs));

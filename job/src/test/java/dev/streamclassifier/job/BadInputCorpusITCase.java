@@ -8,13 +8,9 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -39,21 +35,10 @@ class BadInputCorpusITCase {
     private static final Logger LOG = LoggerFactory.getLogger(BadInputCorpusITCase.class);
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension FLINK = KafkaExtension.flinkMiniCluster();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
 
     /** One input and where it must end: LABELLED, or DEAD with a fragment of the reason. */
     private record Case(String name, String topic, byte[] key, byte[] value, String expected) {}
@@ -68,8 +53,8 @@ class BadInputCorpusITCase {
 
     @Test
     void everyBadOrOddInputEndsInExactlyOnePlace() throws Exception {
-        ClassifierOptions options = ItOptions.of(kafka, "corpus").validate();
-        ItOptions.createTopics(kafka, options);
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "corpus").validate();
+        ItOptions.createTopics(KAFKA.kafka(), options);
         String chats = options.get(ClassifierOptions.CHATS_TOPIC);
         String tickets = options.get(ClassifierOptions.TICKETS_TOPIC);
         SampleEvents samples = new SampleEvents(3);
@@ -133,20 +118,16 @@ class BadInputCorpusITCase {
                 new Case("plain text", chats, null, utf8("just some words"), "DEAD"));
 
         Map<String, Case> byCoordinates = new LinkedHashMap<>();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTestSupport.producer(kafka.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestSupport.producer(KAFKA.kafka().bootstrapServers())) {
             for (Case c : cases) {
                 long offset = producer.send(new ProducerRecord<>(c.topic, c.key, c.value)).get().offset();
                 byCoordinates.put(c.topic + "@" + offset, c);
             }
         }
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        ClassifierJob.configureCheckpointing(env, options);
-        KafkaConnectors connectors = new KafkaConnectors(options, true);
-        ClassifierJob.buildPipeline(env, options, connectors, connectors);
-        env.execute("bad-input-corpus");
+        ItOptions.runBounded(options, "bad-input-corpus");
 
-        String bootstrap = kafka.bootstrapServers();
+        String bootstrap = KAFKA.kafka().bootstrapServers();
         List<ClassifiedEvent> labelled = Stream.of("routing-corpus", "moderation-corpus", "review-corpus")
                 .flatMap(topic -> {
                     try {

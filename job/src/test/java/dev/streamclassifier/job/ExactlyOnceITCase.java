@@ -7,12 +7,9 @@ import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -40,23 +37,10 @@ class ExactlyOnceITCase {
     private static final int EVENTS_PER_KIND = 1000;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension FLINK = KafkaExtension.flinkMiniCluster();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
 
     @Test
     void everyInputExactlyOnceAfterAFailure() throws Exception {
@@ -78,12 +62,12 @@ class ExactlyOnceITCase {
     }
 
     private Outcome runWithOneFailure(String suffix, DeliveryGuarantee guarantee) throws Exception {
-        ClassifierOptions options = ItOptions.of(kafka, suffix)
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), suffix)
                 .set(ClassifierOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500))
                 .set(ClassifierOptions.DELIVERY_GUARANTEE,
                         guarantee == DeliveryGuarantee.EXACTLY_ONCE ? "exactly-once" : "at-least-once")
                 .validate();
-        ItOptions.createTopics(kafka, options);
+        ItOptions.createTopics(KAFKA.kafka(), options);
         SampleEvents samples = new SampleEvents(11);
         List<byte[]> tickets = new ArrayList<>();
         List<byte[]> chats = new ArrayList<>();
@@ -94,7 +78,7 @@ class ExactlyOnceITCase {
             expected.add("t-" + i);
             expected.add("c-" + i);
         }
-        String bootstrap = kafka.bootstrapServers();
+        String bootstrap = KAFKA.kafka().bootstrapServers();
         KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.TICKETS_TOPIC), tickets);
         KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.CHATS_TOPIC), chats);
 

@@ -13,14 +13,11 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -53,26 +50,15 @@ class FaultSuiteITCase {
     private static final int EVENTS_PER_KIND = 2000;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension FLINK = KafkaExtension.flinkMiniCluster();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
 
     @Test
     void fiveKindsOfFailureLoseAndDuplicateNothing(@InjectMiniCluster MiniCluster miniCluster) throws Exception {
-        ClassifierOptions options = ItOptions.of(kafka, "faults").validate();
-        ItOptions.createTopics(kafka, options);
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "faults").validate();
+        ItOptions.createTopics(KAFKA.kafka(), options);
         SampleEvents samples = new SampleEvents(21);
         Map<String, String> textById = new HashMap<>();
         Map<String, EventKind> kindById = new HashMap<>();
@@ -88,7 +74,7 @@ class FaultSuiteITCase {
             kindById.put(ticket.getId(), EventKind.TICKET);
             kindById.put(chat.getId(), EventKind.CHAT);
         }
-        String bootstrap = kafka.bootstrapServers();
+        String bootstrap = KAFKA.kafka().bootstrapServers();
         KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.TICKETS_TOPIC), tickets);
         KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.CHATS_TOPIC), chats);
 
@@ -121,7 +107,7 @@ class FaultSuiteITCase {
             miniCluster.startTaskManager();
         });
         awaitNewCheckpoints(miniCluster, jobId, 2);
-        inject(injectedAt, "broker restart", kafka::restartBroker);
+        inject(injectedAt, "broker restart", KAFKA.kafka()::restartBroker);
         awaitNewCheckpoints(miniCluster, jobId, 2);
         inject(injectedAt, "checkpoint timeout", () -> awaitConsumed(Faults.arm("slow-snapshot")));
         Faults.ALL_INJECTED.set(true);

@@ -1,5 +1,7 @@
 package dev.streamclassifier.job;
 
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +24,15 @@ final class ItOptions {
                 .set(ClassifierOptions.TRANSACTIONAL_ID_PREFIX, "it-" + suffix)
                 .set(ClassifierOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(300))
                 .set(ClassifierOptions.INTRA_OP_THREADS, 1);
+    }
+
+    /** Runs the job over everything in the input topics (bounded sources) on the test's mini-cluster. */
+    static void runBounded(ClassifierOptions options, String jobName) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        ClassifierJob.configureCheckpointing(env, options);
+        KafkaConnectors connectors = new KafkaConnectors(options, true);
+        ClassifierJob.buildPipeline(env, options, connectors, connectors);
+        env.execute(jobName);
     }
 
     static void createTopics(EmbeddedKafka kafka, ClassifierOptions options) throws Exception {

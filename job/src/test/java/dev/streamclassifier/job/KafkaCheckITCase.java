@@ -1,8 +1,7 @@
 package dev.streamclassifier.job;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -10,29 +9,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The Kafka side of the start-up checks, against a real broker. */
 class KafkaCheckITCase {
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
 
     @Test
     void passesWhenEverythingIsThere() throws Exception {
-        ClassifierOptions options = ItOptions.of(kafka, "check-ok").validate();
-        ItOptions.createTopics(kafka, options);
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "check-ok").validate();
+        ItOptions.createTopics(KAFKA.kafka(), options);
 
         KafkaCheck.check(options);
     }
 
     @Test
     void namesMissingTopics() {
-        ClassifierOptions options = ItOptions.of(kafka, "check-missing").validate();
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "check-missing").validate();
 
         assertThatThrownBy(() -> KafkaCheck.check(options))
                 .hasMessageContaining("do not exist").hasMessageContaining("chats-check-missing");
@@ -40,12 +30,12 @@ class KafkaCheckITCase {
 
     @Test
     void rejectsATransactionTimeoutAboveTheBrokersMaximum() throws Exception {
-        ClassifierOptions options = ItOptions.of(kafka, "check-timeout")
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "check-timeout")
                 // The user claims the brokers allow an hour; the broker itself says 15 minutes.
                 .set(ClassifierOptions.BROKER_MAX_TRANSACTION_TIMEOUT, Duration.ofHours(1))
                 .set(ClassifierOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(20))
                 .validate();
-        ItOptions.createTopics(kafka, options);
+        ItOptions.createTopics(KAFKA.kafka(), options);
 
         assertThatThrownBy(() -> KafkaCheck.check(options))
                 .hasMessageContaining("transaction.max.timeout.ms (PT15M)");
@@ -53,7 +43,7 @@ class KafkaCheckITCase {
 
     @Test
     void saysWhenKafkaCannotBeReached() {
-        ClassifierOptions options = ItOptions.of(kafka, "check-down")
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "check-down")
                 .set(ClassifierOptions.BOOTSTRAP_SERVERS, "localhost:1")
                 .validate();
         options.configuration().setString("kafka.properties.default.api.timeout.ms", "3000");

@@ -2,12 +2,7 @@ package dev.streamclassifier.job;
 
 import dev.streamclassifier.schemas.ClassifiedEvent;
 import dev.streamclassifier.schemas.DeadLetter;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,31 +21,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PipelineITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(2)
-                    .setConfiguration(new Configuration())
-                    .build());
+    static final MiniClusterExtension FLINK = KafkaExtension.flinkMiniCluster();
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(null);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
 
     @Test
     void labelsEventsInAllFormatsAndSendsBadRecordsToDeadLetters() throws Exception {
-        ClassifierOptions options = ItOptions.of(kafka, "formats").validate();
-        ItOptions.createTopics(kafka, options);
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "formats").validate();
+        ItOptions.createTopics(KAFKA.kafka(), options);
         SampleEvents samples = new SampleEvents(7);
-        String bootstrap = kafka.bootstrapServers();
+        String bootstrap = KAFKA.kafka().bootstrapServers();
         KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.TICKETS_TOPIC), List.of(
                 samples.avro(samples.ticket("t-avro", "I lost my card yesterday, please block it and send a new one")),
                 SampleEvents.json(samples.ticket("t-json", "I want to change my PIN, how do I do that?"))));
@@ -64,11 +45,7 @@ class PipelineITCase {
                 new byte[] {(byte) 0xC3, 0x01, 1, 2, 3},
                 "{\"id\": \"c-empty\", \"text\": \"   \"}".getBytes(StandardCharsets.UTF_8)));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        ClassifierJob.configureCheckpointing(env, options);
-        KafkaConnectors connectors = new KafkaConnectors(options, true);
-        ClassifierJob.buildPipeline(env, options, connectors, connectors);
-        env.execute("pipeline-it");
+        ItOptions.runBounded(options, "pipeline-it");
 
         List<ClassifiedEvent> routed = KafkaTestSupport.readClassified(bootstrap, "routing-formats");
         List<ClassifiedEvent> moderated = KafkaTestSupport.readClassified(bootstrap, "moderation-formats");

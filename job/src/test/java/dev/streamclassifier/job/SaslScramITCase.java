@@ -2,12 +2,9 @@ package dev.streamclassifier.job;
 
 import dev.streamclassifier.schemas.ClassifiedEvent;
 import dev.streamclassifier.schemas.SingleObjectCodec;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The job against a broker that requires SASL/SCRAM: the security settings given as {@code kafka.properties.*} reach
+ * The job against a broker that requires SASL/SCRAM: the security settings given as {@code KAFKA.kafka().properties.*} reach
  * every source and sink, wrong credentials fail at start-up with a clear message, and the password shows up nowhere.
  */
 class SaslScramITCase {
@@ -28,25 +25,18 @@ class SaslScramITCase {
     private static final String SCRAM = "org.apache.kafka.common.security.scram.ScramLoginModule";
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
-                    .build());
+    static final MiniClusterExtension FLINK = KafkaExtension.flinkMiniCluster();
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final KafkaExtension KAFKA = KafkaExtension.withSasl();
 
     @BeforeAll
-    static void startKafka() throws Exception {
-        kafka = EmbeddedKafka.startWithSasl();
-        kafka.createScramUser(USER, PASSWORD);
-    }
-
-    @AfterAll
-    static void stopKafka() throws Exception {
-        kafka.close();
+    static void createUser() throws Exception {
+        KAFKA.kafka().createScramUser(USER, PASSWORD);
     }
 
     private static ClassifierOptions options(String suffix, String password) {
-        ClassifierOptions options = ItOptions.of(kafka, suffix);
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), suffix);
         EmbeddedKafka.saslClientProperties("SCRAM-SHA-256", SCRAM, USER, password).forEach((key, value) ->
                 options.configuration().setString(ClassifierOptions.KAFKA_PROPERTIES_PREFIX + key, value));
         return options.validate();
@@ -63,26 +53,22 @@ class SaslScramITCase {
 
     private void runPipeline() throws Exception {
         ClassifierOptions options = options("sasl", PASSWORD);
-        ItOptions.createTopics(kafka, options);
+        ItOptions.createTopics(KAFKA.kafka(), options);
         KafkaCheck.check(options);
         SampleEvents samples = new SampleEvents(5);
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTestSupport.producer(kafka.adminProperties())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestSupport.producer(KAFKA.kafka().adminProperties())) {
             for (int i = 0; i < 20; i++) {
                 producer.send(new ProducerRecord<>(options.get(ClassifierOptions.CHATS_TOPIC),
                         samples.avro(samples.chat("c" + i))));
             }
         }
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        ClassifierJob.configureCheckpointing(env, options);
-        KafkaConnectors connectors = new KafkaConnectors(options, true);
-        ClassifierJob.buildPipeline(env, options, connectors, connectors);
-        env.execute("sasl-it");
+        ItOptions.runBounded(options, "sasl-it");
 
         SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
         List<String> ids = new ArrayList<>();
         for (String topic : List.of("moderation-sasl", "review-sasl")) {
-            for (byte[] value : KafkaTestSupport.readCommitted(kafka.adminProperties(), topic)) {
+            for (byte[] value : KafkaTestSupport.readCommitted(KAFKA.kafka().adminProperties(), topic)) {
                 ids.add(codec.decode(value).getSourceId());
             }
         }
@@ -104,7 +90,7 @@ class SaslScramITCase {
 
     @Test
     void withoutSecuritySettingsTheBrokerIsNotReachable() {
-        ClassifierOptions options = ItOptions.of(kafka, "sasl-none").validate();
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "sasl-none").validate();
         options.configuration().setString("kafka.properties.default.api.timeout.ms", "4000");
         options.configuration().setString("kafka.properties.request.timeout.ms", "2000");
 
