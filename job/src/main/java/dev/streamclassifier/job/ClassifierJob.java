@@ -50,7 +50,9 @@ public final class ClassifierJob {
         env.execute("stream-classifier");
     }
 
+    /** Checkpointing (with it, the exactly-once commits) and network buffering, as the options say. */
     public static void configureCheckpointing(StreamExecutionEnvironment env, ClassifierOptions options) {
+        env.setBufferTimeout(options.get(ClassifierOptions.BUFFER_TIMEOUT).toMillis());
         env.enableCheckpointing(options.get(ClassifierOptions.CHECKPOINT_INTERVAL).toMillis(),
                 CheckpointingMode.EXACTLY_ONCE);
         if (options.get(ClassifierOptions.UNALIGNED_CHECKPOINTS)) {

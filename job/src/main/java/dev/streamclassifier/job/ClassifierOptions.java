@@ -127,6 +127,10 @@ public final class ClassifierOptions {
             .booleanType().defaultValue(true)
             .withDescription("Let checkpoint barriers overtake buffered records under backpressure, so checkpoints "
                     + "(and with them exactly-once commits) keep their pace when the classifier is the bottleneck.");
+    public static final ConfigOption<Duration> BUFFER_TIMEOUT = ConfigOptions.key("network.buffer-timeout")
+            .durationType().defaultValue(Duration.ofMillis(10))
+            .withDescription("How long Flink may hold a partly filled network buffer before sending it on. Flink's "
+                    + "default, 100 ms, would add up to that much latency between the sources and the classifier.");
     public static final ConfigOption<Integer> PARALLELISM = ConfigOptions.key("parallelism")
             .intType().defaultValue(1).withDescription("Parallelism of the classify operator (one classifier set each).");
 

@@ -2,6 +2,7 @@ package dev.streamclassifier.job.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.streamclassifier.job.ClassifierOptions;
 import dev.streamclassifier.job.EventKind;
 import dev.streamclassifier.job.SampleEvents;
 import dev.streamclassifier.models.LabelledText;
@@ -89,8 +90,12 @@ public final class BenchCommand {
         Files.createDirectories(reportDir);
         BenchReport report = new BenchReport(reportDir, model, events, batch, threads, parallelism, maxDelay);
 
-        progress("raw: %s on %,d texts, batch %d, %d thread(s) ...", model, texts.size(), batch, threads);
-        RawBenchmark.Result raw = RawBenchmark.run(model, texts, batch, threads, BatchShape.ONE_BATCH, batch);
+        // The raw run cuts batches exactly as the pipeline's operator will (sorted micro-batches by default).
+        ClassifierOptions jobOptions = ClassifierOptions.fromArgs(extraOptions.toArray(String[]::new));
+        BatchShape shape = new BatchShape(jobOptions.get(ClassifierOptions.SORT_BY_LENGTH),
+                jobOptions.get(ClassifierOptions.MICRO_BATCH_SIZE), false);
+        progress("raw: %s on %,d texts, batch %d (%s), %d thread(s) ...", model, texts.size(), batch, shape, threads);
+        RawBenchmark.Result raw = RawBenchmark.run(model, texts, batch, threads, shape, batch);
         progress("raw: %.0f texts/s, %.1f ms per batch", raw.textsPerSecond(), raw.millisPerBatch());
         report.raw(raw);
 
@@ -140,6 +145,8 @@ public final class BenchCommand {
         result.put("raw_ms_per_batch", round(raw.millisPerBatch()));
         result.put("latency_bound_ms", round(maxDelay.toMillis() + 2 * raw.millisPerBatch()));
         result.put("mean_pipeline_batch", round(pipeline.meanBatchSize()));
+        result.put("sort_by_length", shape.sortByLength());
+        result.put("micro_batch", shape.microBatchSize());
         if (json) {
             OUT.println(result);
         } else {

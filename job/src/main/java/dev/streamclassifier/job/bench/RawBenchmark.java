@@ -37,12 +37,12 @@ final class RawBenchmark {
             classifier.classify(texts.subList(0, Math.min(step, texts.size())), shape);
         }
         long start = System.nanoTime();
-        int calls = 0;
+        int batches = 0;
         for (int from = 0; from < texts.size(); from += step) {
             classifier.classify(texts.subList(from, Math.min(texts.size(), from + step)), shape);
-            calls += (Math.min(texts.size(), from + step) - from + batch - 1) / batch;
+            batches += (Math.min(texts.size(), from + step) - from + batch - 1) / batch;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(texts.size() / seconds, seconds * 1000 / calls);
+        return new Result(texts.size() / seconds, seconds * 1000 / batches);
     }
 }
