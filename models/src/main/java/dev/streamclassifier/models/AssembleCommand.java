@@ -57,13 +57,17 @@ final class AssembleCommand {
                 && newer(manifestFile, headDir.resolve(Head.FILE_NAME), headDir.resolve(ModelManifest.FILE_NAME))) {
             return manifest.name;
         }
+        if (manifest.encoder.contains("+")) {
+            throw new IOException(headDir + ": encoder " + manifest.encoder + " is a concatenation, which train can "
+                    + "measure but assemble does not build (see models/README.md, 'Encoders'); retrain on one encoder");
+        }
         Head head = Head.read(headDir.resolve(Head.FILE_NAME));
         if (head.classes() != manifest.labels.size()) {
             throw new IOException(headDir + ": head has " + head.classes() + " classes, manifest lists "
                     + manifest.labels.size() + " labels");
         }
         ModelProto encoder = OnnxComposer.parse(Files.readAllBytes(encoders.model(manifest.encoder)));
-        ModelProto classifier = OnnxComposer.classifier(encoder, head.weights(), head.bias(), manifest.labels,
+        ModelProto classifier = OnnxComposer.classifier(encoder, head, manifest.labels,
                 Map.of("name", manifest.name, "version", manifest.version, "encoder", manifest.encoder));
         byte[] bytes = classifier.toByteArray();
         Files.createDirectories(target);

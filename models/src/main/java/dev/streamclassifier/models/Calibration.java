@@ -11,7 +11,7 @@ final class Calibration {
     static double fitTemperature(Head head, float[][] features, int[] labels) {
         double[][] logits = new double[features.length][];
         for (int i = 0; i < features.length; i++) {
-            logits[i] = logits(head, features[i]);
+            logits[i] = head.logits(features[i]);
         }
         double low = Math.log(0.05);
         double high = Math.log(20);
@@ -28,30 +28,18 @@ final class Calibration {
         return Math.exp((low + high) / 2);
     }
 
+    /** The head with its output layer divided by {@code temperature}: works for linear and MLP heads alike. */
     static Head scaled(Head head, double temperature) {
         float[][] weights = new float[head.classes()][];
         float[] bias = new float[head.classes()];
         for (int c = 0; c < head.classes(); c++) {
-            weights[c] = new float[head.inputSize()];
-            for (int j = 0; j < head.inputSize(); j++) {
+            weights[c] = new float[head.weights()[c].length];
+            for (int j = 0; j < weights[c].length; j++) {
                 weights[c][j] = (float) (head.weights()[c][j] / temperature);
             }
             bias[c] = (float) (head.bias()[c] / temperature);
         }
-        return new Head(head.inputSize(), weights, bias);
-    }
-
-    private static double[] logits(Head head, float[] x) {
-        double[] out = new double[head.classes()];
-        for (int c = 0; c < out.length; c++) {
-            double sum = head.bias()[c];
-            float[] row = head.weights()[c];
-            for (int j = 0; j < x.length; j++) {
-                sum += row[j] * x[j];
-            }
-            out[c] = sum;
-        }
-        return out;
+        return head.withOutputLayer(weights, bias);
     }
 
     private static double nll(double[][] logits, int[] labels, double temperature) {

@@ -96,6 +96,15 @@ public final class Embedder implements AutoCloseable {
         return result;
     }
 
+    /** The token ids the encoder sees for each text (special tokens included, truncated, unpadded). */
+    public long[][] tokenIds(List<String> texts) {
+        long[][] ids = new long[texts.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = tokenizer.encode(texts.get(i)).ids();
+        }
+        return ids;
+    }
+
     private static float[][] readCache(Path file, int rows) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
             int count = in.readInt();

@@ -1,17 +1,21 @@
 package dev.streamclassifier.models;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Classification figures for one model on one labelled set: accuracy, macro-F1, per-class precision/recall/F1 and the
- * confusion matrix. A gold label the model does not know counts as an error in accuracy and in its own row.
+ * Classification figures for one model on one labelled set: accuracy, macro-F1, per-class precision/recall/F1, the
+ * confusion matrix, and, when the top score of each prediction is given, expected calibration error and
+ * accuracy-vs-coverage. A gold label the model does not know counts as an error in accuracy and in its own row.
  */
 public final class Evaluation {
     private final List<String> labels;
     /** Rows: gold label index (labels.size() = unknown to the model); columns: predicted label index. */
     private final long[][] confusion;
+    private final List<float[]> scored = new ArrayList<>();
     private long total;
     private long correct;
 
@@ -29,6 +33,12 @@ public final class Evaluation {
         }
     }
 
+    /** Adds one prediction with its top score, for calibration and coverage figures. */
+    public void add(String gold, int predicted, float score) {
+        add(gold, predicted);
+        scored.add(new float[] {score, labels.indexOf(gold) == predicted ? 1 : 0});
+    }
+
     public long count() {
         return total;
     }
@@ -43,6 +53,11 @@ public final class Evaluation {
 
     public List<String> labels() {
         return labels;
+    }
+
+    /** Gold labels in the data that the model does not know (the extra confusion row), counted as errors. */
+    public long unknownGold() {
+        return Arrays.stream(confusion[labels.size()]).sum();
     }
 
     /** Per label: precision, recall, f1, support. Labels with no support and no prediction are left out. */
@@ -82,6 +97,72 @@ public final class Evaluation {
         return count == 0 ? 0 : sum / count;
     }
 
+    /**
+     * Reliability bins of equal width over the top score: per bin, count, mean confidence and accuracy. Bin
+     * {@code b} holds scores in {@code (b/bins, (b+1)/bins]} (a score of 0 falls in the first).
+     */
+    public List<Bin> reliability(int bins) {
+        long[] counts = new long[bins];
+        double[] confidence = new double[bins];
+        double[] right = new double[bins];
+        for (float[] row : scored) {
+            int bin = Math.min(bins - 1, Math.max(0, (int) Math.ceil(row[0] * bins) - 1));
+            counts[bin]++;
+            confidence[bin] += row[0];
+            right[bin] += row[1];
+        }
+        List<Bin> result = new ArrayList<>(bins);
+        for (int b = 0; b < bins; b++) {
+            result.add(new Bin((double) b / bins, (double) (b + 1) / bins, counts[b],
+                    counts[b] == 0 ? 0 : confidence[b] / counts[b], counts[b] == 0 ? 0 : right[b] / counts[b]));
+        }
+        return result;
+    }
+
+    /** Expected calibration error: the count-weighted mean |accuracy - confidence| over equal-width bins. */
+    public double expectedCalibrationError(int bins) {
+        if (scored.isEmpty()) {
+            return 0;
+        }
+        double sum = 0;
+        for (Bin bin : reliability(bins)) {
+            sum += bin.count() * Math.abs(bin.accuracy() - bin.confidence());
+        }
+        return sum / scored.size();
+    }
+
+    /**
+     * Accuracy-vs-coverage when predictions under a threshold are abstained from: for each threshold on a 0.05 grid
+     * from 0 to 0.95, the share kept and the accuracy of the kept ones (1 when none is kept).
+     */
+    public List<CoveragePoint> coverage() {
+        List<CoveragePoint> points = new ArrayList<>();
+        for (int step = 0; step <= 19; step++) {
+            points.add(coverageAt(step / 20.0));
+        }
+        return points;
+    }
+
+    public CoveragePoint coverageAt(double threshold) {
+        long kept = 0;
+        long keptRight = 0;
+        for (float[] row : scored) {
+            // Compared in float, as the scores are floats: 0.7f must count as at least a 0.7 threshold.
+            if (row[0] >= (float) threshold) {
+                kept++;
+                keptRight += (long) row[1];
+            }
+        }
+        return new CoveragePoint(threshold, scored.isEmpty() ? 0 : (double) kept / scored.size(),
+                kept == 0 ? 1 : (double) keptRight / kept);
+    }
+
     /** Precision, recall and F1 of one label, with the number of gold examples. */
     public record ClassFigures(double precision, double recall, double f1, long support) {}
+
+    /** One reliability bin: score range, count, mean top score and accuracy of its predictions. */
+    public record Bin(double from, double to, long count, double confidence, double accuracy) {}
+
+    /** Share of predictions kept at a threshold and their accuracy. */
+    public record CoveragePoint(double threshold, double coverage, double accuracy) {}
 }

@@ -22,6 +22,8 @@ public final class ModelBuilder {
                 case "train" -> TrainCommand.run(CommandLine.parse(rest));
                 case "eval" -> EvalCommand.run(CommandLine.parse(rest));
                 case "inspect" -> InspectCommand.run(CommandLine.parse(rest));
+                case "compare" -> CompareCommand.run(CommandLine.parse(rest));
+                case "create" -> CreateCommand.run(CommandLine.parse(rest));
                 default -> {
                     System.err.println("Unknown command '" + args[0] + "'.\n" + usage());
                     System.exit(2);
@@ -36,11 +38,17 @@ public final class ModelBuilder {
     static String usage() {
         return """
                 usage: java -jar models/target/model-builder.jar COMMAND [options]
-                  train    --name NAME --data FILE [--data FILE...] [--map from=to,...] [--labels a,b,...]
-                           [--encoder ID] [--out models/heads]     train a head on text,label data
-                  assemble [--heads models/heads] [--out DIR]        build model.onnx for every head (mvn does this)
-                  eval     --model NAME --data FILE [--json]         accuracy, macro-F1, per-class figures
+                  train    --name NAME --data FILE [--data FILE...] [--validation FILE] [--map from=to,...]
+                           [--labels a,b,...] [--encoder ID] [--head linear|mlp] [--lexical N]
+                           [--fallback LABEL] [--examples TASK.yaml] [--out models/heads]
+                                                                     train a head (and the baseline) on text,label data
+                  create   --spec TASK.yaml [--out models/heads]     a classifier from one sentence (+ examples) per class
+                  create   --benchmark --data FILE [--shots 0,8]     zero/k-shot prototypes on train's validation split
+                  eval     --model NAME --data FILE [--json]         figures, report.md and PNG plots
                   inspect  --model NAME                              manifest, labels, inputs, size, checksum
+                  compare  --name TASK --data FILE [--candidates a,b] encoders side by side: accuracy and texts/s
+                  assemble [--heads models/heads] [--out DIR]        build model.onnx for every head (mvn does this)
+                See models/README.md for every option.
                 """;
     }
 }

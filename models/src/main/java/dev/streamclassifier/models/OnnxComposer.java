@@ -68,41 +68,133 @@ public final class OnnxComposer {
         return encoder.toBuilder().setGraph(builder).build();
     }
 
-    /**
-     * The encoder with pooling, {@code Gemm(embedding, weights^T) + bias} and softmax; the only output is
-     * {@value #PROBABILITIES}. Labels, name and version go into the model's metadata so the file explains itself.
-     *
-     * @param weights {@code [classes][hidden]}
-     * @param bias {@code [classes]}
-     */
+    /** A linear head: see {@link #classifier(ModelProto, Head, List, Map)}. */
     public static ModelProto classifier(ModelProto encoder, float[][] weights, float[] bias, List<String> labels,
+            Map<String, String> metadata) {
+        return classifier(encoder, new Head(weights.length == 0 ? 0 : weights[0].length, weights, bias), labels,
+                metadata);
+    }
+
+    /**
+     * The encoder with pooling and the head, ending in softmax; the only output is {@value #PROBABILITIES}. Every
+     * part of {@link Head} is a few standard nodes: word-piece TF-IDF ({@code TfIdfVectorizer} on {@code input_ids},
+     * idf, L2 norm, {@code Concat} with the embedding), an MLP's {@code Gemm, Relu}, the output {@code Gemm}, {@code
+     * Softmax}, and the fallback rule ({@code Gather, Max}, renormalise). Labels, name and version go into the model's
+     * metadata so the file explains itself.
+     */
+    public static ModelProto classifier(ModelProto encoder, Head head, List<String> labels,
             Map<String, String> metadata) {
         ModelProto embedder = embedder(encoder);
         int hidden = hiddenSize(embedder.getGraph());
-        int classes = weights.length;
-        if (classes != labels.size() || bias.length != classes) {
-            throw new IllegalArgumentException("Head has " + classes + " weight rows and " + bias.length
-                    + " biases for " + labels.size() + " labels");
+        int classes = head.classes();
+        if (classes != labels.size()) {
+            throw new IllegalArgumentException("Head has " + classes + " classes for " + labels.size() + " labels");
         }
-        float[] flat = new float[classes * hidden];
-        for (int c = 0; c < classes; c++) {
-            if (weights[c].length != hidden) {
-                throw new IllegalArgumentException("Head expects " + weights[c].length + " inputs but the encoder gives "
-                        + hidden + ": was it trained on another encoder?");
-            }
-            System.arraycopy(weights[c], 0, flat, c * hidden, hidden);
+        if (head.embeddingSize() != hidden) {
+            throw new IllegalArgumentException("Head expects a " + head.embeddingSize() + "-wide embedding but the "
+                    + "encoder gives " + hidden + ": was it trained on another encoder?");
         }
         GraphProto.Builder builder = embedder.getGraph().toBuilder().clearOutput();
         Nodes nodes = new Nodes(builder, defaultOpset(encoder));
-        builder.addInitializer(floatTensor("sc_head_weight", new long[] {classes, hidden}, flat));
-        builder.addInitializer(floatTensor("sc_head_bias", new long[] {classes}, bias));
-        nodes.add("Gemm", List.of(EMBEDDING, "sc_head_weight", "sc_head_bias"), "sc_logits", intAttr("transB", 1));
-        nodes.add("Softmax", List.of("sc_logits"), PROBABILITIES, intAttr("axis", 1));
+        String features = EMBEDDING;
+        if (head.lexical() != null) {
+            features = appendLexical(builder, nodes, head.lexical());
+        }
+        String lastInput = features;
+        if (head.isMlp()) {
+            builder.addInitializer(floatTensor("sc_hidden_weight",
+                    new long[] {head.hiddenBias().length, head.inputSize()}, flatten(head.hiddenWeights(),
+                            head.inputSize())));
+            builder.addInitializer(floatTensor("sc_hidden_bias", new long[] {head.hiddenBias().length},
+                    head.hiddenBias()));
+            nodes.add("Gemm", List.of(features, "sc_hidden_weight", "sc_hidden_bias"), "sc_hidden_linear",
+                    intAttr("transB", 1));
+            nodes.add("Relu", List.of("sc_hidden_linear"), "sc_hidden");
+            lastInput = "sc_hidden";
+        }
+        int width = head.weights()[0].length;
+        builder.addInitializer(floatTensor("sc_head_weight", new long[] {classes, width},
+                flatten(head.weights(), width)));
+        builder.addInitializer(floatTensor("sc_head_bias", new long[] {classes}, head.bias()));
+        nodes.add("Gemm", List.of(lastInput, "sc_head_weight", "sc_head_bias"), "sc_logits", intAttr("transB", 1));
+        if (head.hasFallback()) {
+            nodes.add("Softmax", List.of("sc_logits"), "sc_softmax", intAttr("axis", 1));
+            appendFallback(builder, nodes, "sc_softmax", head.fallbackClass(), head.fallbackThreshold(), classes);
+        } else {
+            nodes.add("Softmax", List.of("sc_logits"), PROBABILITIES, intAttr("axis", 1));
+        }
         builder.addOutput(floatMatrix(PROBABILITIES, classes));
         ModelProto.Builder model = embedder.toBuilder().setGraph(builder).clearMetadataProps();
         model.addMetadataProps(entry("labels", String.join("\n", labels)));
         metadata.forEach((key, value) -> model.addMetadataProps(entry(key, value)));
         return model.build();
+    }
+
+    /** Word-piece uni/bigram counts of input_ids, times idf, L2-normalised, appended to the embedding. */
+    private static String appendLexical(GraphProto.Builder builder, Nodes nodes, LexicalFeatures lexical) {
+        int size = lexical.size();
+        int unigrams = lexical.unigramCount();
+        NodeProto.Builder tfidf = NodeProto.newBuilder().setOpType("TfIdfVectorizer").setName("sc_ngram_counts_node")
+                .addInput("input_ids").addOutput("sc_ngram_counts")
+                .addAttribute(stringAttr("mode", "TF"))
+                .addAttribute(intAttr("min_gram_length", 1))
+                .addAttribute(intAttr("max_gram_length", 2))
+                .addAttribute(intAttr("max_skip_count", 0));
+        AttributeProto.Builder counts = AttributeProto.newBuilder().setName("ngram_counts")
+                .setType(AttributeProto.AttributeType.INTS).addInts(0).addInts(unigrams);
+        AttributeProto.Builder indexes = AttributeProto.newBuilder().setName("ngram_indexes")
+                .setType(AttributeProto.AttributeType.INTS);
+        AttributeProto.Builder pool = AttributeProto.newBuilder().setName("pool_int64s")
+                .setType(AttributeProto.AttributeType.INTS);
+        for (int i = 0; i < size; i++) {
+            indexes.addInts(i);
+            for (long id : lexical.ngrams()[i]) {
+                pool.addInts(id);
+            }
+        }
+        tfidf.addAttribute(counts).addAttribute(indexes).addAttribute(pool);
+        builder.addNode(tfidf);
+        builder.addInitializer(floatTensor("sc_idf", new long[] {size}, lexical.idf()));
+        nodes.add("Mul", List.of("sc_ngram_counts", "sc_idf"), "sc_tfidf");
+        nodes.add("Mul", List.of("sc_tfidf", "sc_tfidf"), "sc_tfidf_squares");
+        nodes.reduceSum("sc_tfidf_squares", "sc_tfidf_square_sum", 1, true);
+        nodes.add("Sqrt", List.of("sc_tfidf_square_sum"), "sc_tfidf_norm");
+        builder.addInitializer(floatTensor("sc_tfidf_norm_floor", new long[0], new float[] {1e-12f}));
+        nodes.add("Max", List.of("sc_tfidf_norm", "sc_tfidf_norm_floor"), "sc_tfidf_norm_safe");
+        nodes.add("Div", List.of("sc_tfidf", "sc_tfidf_norm_safe"), "sc_lexical");
+        nodes.add("Concat", List.of(EMBEDDING, "sc_lexical"), "sc_features", intAttr("axis", 1));
+        return "sc_features";
+    }
+
+    /**
+     * When the top probability is under the threshold, the fallback class gets it added and the row is renormalised
+     * (see {@link Head#applyFallback}); rows with a confident class pass unchanged.
+     */
+    private static void appendFallback(GraphProto.Builder builder, Nodes nodes, String input, int fallbackClass,
+            float threshold, int classes) {
+        builder.addInitializer(floatTensor("sc_fallback_threshold", new long[0], new float[] {threshold}));
+        float[] oneHot = new float[classes];
+        oneHot[fallbackClass] = 1;
+        builder.addInitializer(floatTensor("sc_fallback_one_hot", new long[] {classes}, oneHot));
+        nodes.reduceMax(input, "sc_top", 1);
+        nodes.add("Less", List.of("sc_top", "sc_fallback_threshold"), "sc_unsure");
+        nodes.add("Cast", List.of("sc_unsure"), "sc_unsure_f", intAttr("to", FLOAT));
+        nodes.add("Mul", List.of("sc_unsure_f", "sc_top"), "sc_fallback_gain");
+        nodes.add("Mul", List.of("sc_fallback_gain", "sc_fallback_one_hot"), "sc_fallback_add");
+        nodes.add("Add", List.of(input, "sc_fallback_add"), "sc_fallback_scores");
+        nodes.reduceSum("sc_fallback_scores", "sc_fallback_total", 1, true);
+        nodes.add("Div", List.of("sc_fallback_scores", "sc_fallback_total"), PROBABILITIES);
+    }
+
+    private static float[] flatten(float[][] rows, int width) {
+        float[] flat = new float[rows.length * width];
+        for (int r = 0; r < rows.length; r++) {
+            if (rows[r].length != width) {
+                throw new IllegalArgumentException("Row " + r + " has " + rows[r].length + " values, expected " + width);
+            }
+            System.arraycopy(rows[r], 0, flat, r * width, width);
+        }
+        return flat;
     }
 
     private static int defaultOpset(ModelProto model) {
@@ -156,6 +248,11 @@ public final class OnnxComposer {
                 .setRawData(ByteString.copyFrom(raw.array())).build();
     }
 
+    private static AttributeProto stringAttr(String name, String value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(value)).build();
+    }
+
     private static AttributeProto intAttr(String name, long value) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
     }
@@ -199,6 +296,17 @@ public final class OnnxComposer {
                 add("ReduceSum", List.of(input, output + "_axes"), output, keep);
             } else {
                 add("ReduceSum", List.of(input), output, intsAttr("axes", axis), keep);
+            }
+        }
+
+        /** ReduceMax keeping the axis; its axes moved from attribute to input only in opset 18. */
+        void reduceMax(String input, String output, long axis) {
+            AttributeProto keep = intAttr("keepdims", 1);
+            if (opset >= 18) {
+                graph.addInitializer(longTensor(output + "_axes", axis));
+                add("ReduceMax", List.of(input, output + "_axes"), output, keep);
+            } else {
+                add("ReduceMax", List.of(input), output, intsAttr("axes", axis), keep);
             }
         }
 

@@ -48,8 +48,30 @@ class BundledClassifiersTest {
     }
 
     @Test
+    void supportIntentNamesInScopeIntentsAndSendsTheRestToOos() throws Exception {
+        assertThat(labels("support-intent", List.of(
+                "what is the weather going to be like tomorrow",
+                "please book a flight from boston to denver",
+                "how do I say thank you in french",
+                "who won the football world cup in 1966",
+                "how many legs does a spider have")))
+                .containsExactly("weather", "book_flight", "translate", "oos", "oos");
+    }
+
+    @Test
+    void emailIntentTellsRequestsFromInformation() throws Exception {
+        assertThat(labels("email-intent", List.of(
+                "Can you send me the signed contract by Friday?",
+                "Please review the attached draft and let me know your comments.",
+                "The meeting yesterday went well.",
+                "Our quarterly newsletter is attached for your information.")))
+                .containsExactly("intent", "intent", "no_intent", "no_intent");
+    }
+
+    @Test
     void bundledIndexListsTheDefaults() {
-        assertThat(ModelDirectory.bundledNames()).contains("ticket-routing", "chat-moderation");
+        assertThat(ModelDirectory.bundledNames())
+                .contains("ticket-routing", "support-intent", "email-intent", "chat-moderation");
     }
 
     @Test
