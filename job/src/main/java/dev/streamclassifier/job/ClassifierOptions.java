@@ -63,21 +63,31 @@ public final class ClassifierOptions {
             .withDescription("Inputs that cannot be decoded or classified, with the reason.");
 
     public static final ConfigOption<List<String>> EMAIL_TASKS = ConfigOptions.key("tasks.email")
-            .stringType().asList().defaultValues("routing").withDescription("Tasks run on every email.");
+            .stringType().asList().defaultValues("routing", "intent")
+            .withDescription("Tasks run on every email: routing (ticket-routing) and intent (email-intent: does it ask "
+                    + "for something?).");
     public static final ConfigOption<List<String>> TICKET_TASKS = ConfigOptions.key("tasks.ticket")
-            .stringType().asList().defaultValues("routing").withDescription("Tasks run on every ticket.");
+            .stringType().asList().defaultValues("routing", "scope")
+            .withDescription("Tasks run on every ticket: routing (ticket-routing) and scope (support-intent, whose "
+                    + "'oos' sends out-of-scope tickets to review).");
     public static final ConfigOption<List<String>> CHAT_TASKS = ConfigOptions.key("tasks.chat")
             .stringType().asList().defaultValues("moderation").withDescription("Tasks run on every chat message.");
     public static final ConfigOption<Map<String, String>> TASK_MODELS = ConfigOptions.key("task.models")
-            .mapType().defaultValue(Map.of("routing", "ticket-routing", "moderation", "chat-moderation"))
+            .mapType().defaultValue(Map.of("routing", "ticket-routing", "moderation", "chat-moderation",
+                    "scope", "support-intent", "intent", "email-intent"))
             .withDescription("Classifier of each task, as task:model pairs, e.g. routing:ticket-routing,moderation:chat-moderation.");
     public static final ConfigOption<Map<String, String>> TASK_TOPICS = ConfigOptions.key("task.topics")
             .mapType().defaultValue(Map.of())
-            .withDescription("Output topic of each task as task:topic pairs; routing and moderation default to "
-                    + "topic.routing and topic.moderation.");
+            .withDescription("Output topic of each task as task:topic pairs; moderation defaults to topic.moderation, "
+                    + "every other task to topic.routing (scope and intent enrich the routed event).");
     public static final ConfigOption<Map<String, String>> TASK_THRESHOLDS = ConfigOptions.key("task.thresholds")
-            .mapType().defaultValue(Map.of())
-            .withDescription("Confidence threshold per task as task:value pairs; default: the model manifest's.");
+            .mapType().defaultValue(Map.of("intent", "0.5"))
+            .withDescription("Confidence threshold per task as task:value pairs; unlisted tasks use their model "
+                    + "manifest's. intent is 0.5 (never review on it alone): email-intent's own 0.90 would send most "
+                    + "emails to review.");
+    public static final ConfigOption<Map<String, String>> TASK_REVIEW_LABELS = ConfigOptions.key("task.review-labels")
+            .mapType().defaultValue(Map.of("scope", "oos"))
+            .withDescription("A label per task that sends the event to review whatever its score, as task:label.");
 
     public static final ConfigOption<Integer> MAX_BATCH_SIZE = ConfigOptions.key("classifier.batch.max-size")
             .intType().defaultValue(32).withDescription("A batch runs as soon as it holds this many events.");
@@ -226,15 +236,15 @@ public final class ClassifierOptions {
         tasksByKind().values().forEach(used::addAll);
         Map<String, String> models = get(TASK_MODELS);
         Map<String, String> topics = new LinkedHashMap<>();
-        topics.put("routing", get(ROUTING_TOPIC));
         topics.put("moderation", get(MODERATION_TOPIC));
         topics.putAll(get(TASK_TOPICS));
         Map<String, String> thresholds = get(TASK_THRESHOLDS);
+        Map<String, String> reviewLabels = get(TASK_REVIEW_LABELS);
         List<TaskSpec> tasks = new ArrayList<>();
         for (String name : used) {
             String threshold = thresholds.get(name);
-            tasks.add(new TaskSpec(name, models.get(name), topics.get(name),
-                    threshold == null ? null : Float.parseFloat(threshold)));
+            tasks.add(new TaskSpec(name, models.get(name), topics.getOrDefault(name, get(ROUTING_TOPIC)),
+                    threshold == null ? null : Float.parseFloat(threshold), reviewLabels.get(name)));
         }
         return tasks;
     }

@@ -34,7 +34,7 @@ import java.util.concurrent.ScheduledFuture;
  * input. Nothing is buffered across a checkpoint, so the transactional sinks downstream stay exactly-once.
  *
  * <p>Each event gets one prediction per task configured for its kind, and is emitted, encoded, to each task's topic,
- * or to the review topic when any prediction scored under its task's threshold. A text that makes the model fail is
+ * or to the review topic when any prediction scored under its task's threshold or is its task's review label. A text that makes the model fail is
  * retried alone and, if it still fails, becomes a dead letter; if nothing in a batch can be classified the model itself
  * is broken and the task fails, so the restart strategy takes over.
  */
@@ -245,7 +245,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
 
     private void emit(TextEvent event, List<Prediction> predictions, boolean truncated, long inferenceMicros,
             int batchSize, long now) {
-        boolean needsReview = predictions.stream().anyMatch(p -> p.getScore() < p.getThreshold());
+        boolean needsReview = predictions.stream().anyMatch(p -> p.getScore() < p.getThreshold()
+                || p.getLabel().equals(config.task(p.getTask()).reviewLabel()));
         ClassifiedEvent classified = ClassifiedEvent.newBuilder()
                 .setSourceKind(event.kind.sourceKind())
                 .setSourceId(event.id)

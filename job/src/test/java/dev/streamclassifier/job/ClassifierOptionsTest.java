@@ -21,7 +21,13 @@ class ClassifierOptionsTest {
         assertThat(options.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
         assertThat(options.tasks()).extracting(TaskSpec::name, TaskSpec::modelName, TaskSpec::outputTopic)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("routing", "ticket-routing", "routing"),
+                        org.assertj.core.groups.Tuple.tuple("intent", "email-intent", "routing"),
+                        org.assertj.core.groups.Tuple.tuple("scope", "support-intent", "routing"),
                         org.assertj.core.groups.Tuple.tuple("moderation", "chat-moderation", "moderation"));
+        assertThat(options.tasks()).filteredOn(task -> task.name().equals("scope")).singleElement()
+                .satisfies(task -> assertThat(task.reviewLabel()).isEqualTo("oos"));
+        assertThat(options.tasks()).filteredOn(task -> task.name().equals("intent")).singleElement()
+                .satisfies(task -> assertThat(task.threshold()).isEqualTo(0.5f));
         assertThat(ClassifierJob.outputTopics(options)).containsExactly("routing", "moderation", "review",
                 "dead-letters");
     }
@@ -51,11 +57,10 @@ class ClassifierOptionsTest {
     }
 
     @Test
-    void aTaskNeedsAModelAndATopic() {
-        assertThatThrownBy(() -> parse("--kafka.bootstrap-servers", "k:9092", "--tasks.email", "routing;intent")
+    void aTaskNeedsAModel() {
+        assertThatThrownBy(() -> parse("--kafka.bootstrap-servers", "k:9092", "--tasks.email", "routing;sentiment")
                 .validate())
-                .hasMessageContaining("task 'intent' has no model")
-                .hasMessageContaining("task 'intent' has no output topic");
+                .hasMessageContaining("task 'sentiment' has no model: add sentiment:MODEL to task.models");
     }
 
     @Test

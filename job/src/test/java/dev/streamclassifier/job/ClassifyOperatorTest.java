@@ -145,6 +145,25 @@ class ClassifyOperatorTest {
     }
 
     @Test
+    void aTasksReviewLabelSendsTheEventToReviewWhateverItsScore() throws Exception {
+        ClassifierConfig base = TestConfigs.classifierConfig(MAX_BATCH, MAX_DELAY);
+        ClassifierConfig config = new ClassifierConfig(
+                java.util.List.of(new TaskSpec("moderation", "chat-moderation", TestConfigs.MODERATION, 0f, "spam")),
+                base.tasksByKind(), MAX_BATCH, MAX_DELAY, base.batchShape(), null, base.device(), 1, true, 10_000,
+                TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS);
+        try (var own = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(new ClassifyOperator(config))) {
+            own.open();
+            own.processElement(new StreamRecord<>(chat("s", "WINNER!! Call 09061701461 now to claim your prize")));
+            own.processElement(new StreamRecord<>(chat("h", "see you at lunch")));
+            own.getOneInputOperator().finish();
+
+            List<OutboundRecord> out = own.extractOutputValues();
+            assertThat(out).extracting(record -> record.topic)
+                    .containsExactly(TestConfigs.REVIEW, TestConfigs.MODERATION);
+        }
+    }
+
+    @Test
     void sendsUnsurePredictionsToTheReviewTopicOnly() throws Exception {
         // A text unlike anything the routing model knows scores low on all 77 intents.
         harness.processElement(new StreamRecord<>(ticket("t1", "purple elephant sings quietly")));

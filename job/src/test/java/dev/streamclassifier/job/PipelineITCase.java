@@ -56,6 +56,11 @@ class PipelineITCase {
                 .collect(Collectors.toMap(ClassifiedEvent::getSourceId, e -> e));
         assertThat(all.keySet()).containsExactlyInAnyOrder("t-avro", "t-json", "e-avro", "e-json", "c-spam", "c-safe");
         assertThat(all.get("t-avro").getPredictions().get(0).getLabel()).isEqualTo("lost_or_stolen_card");
+        // The default tasks: tickets are routed and checked for scope, emails routed and checked for a request.
+        assertThat(all.get("t-avro").getPredictions()).extracting(p -> p.getTask() + "/" + p.getModelName())
+                .containsExactly("routing/ticket-routing", "scope/support-intent");
+        assertThat(all.get("e-json").getPredictions()).extracting(p -> p.getTask() + "/" + p.getModelName())
+                .containsExactly("routing/ticket-routing", "intent/email-intent");
         assertThat(all.get("c-spam").getPredictions().get(0).getLabel()).isEqualTo("spam");
         assertThat(all.get("c-safe").getPredictions().get(0).getLabel()).isEqualTo("safe");
         for (ClassifiedEvent event : routed) {
