@@ -94,8 +94,9 @@ public final class BenchCommand {
         ClassifierOptions jobOptions = ClassifierOptions.fromArgs(extraOptions.toArray(String[]::new));
         BatchShape shape = new BatchShape(jobOptions.get(ClassifierOptions.SORT_BY_LENGTH),
                 jobOptions.get(ClassifierOptions.MICRO_BATCH_SIZE), false);
-        progress("raw: %s on %,d texts, batch %d (%s), %d thread(s) ...", model, texts.size(), batch, shape, threads);
-        RawBenchmark.Result raw = RawBenchmark.run(model, texts, batch, threads, shape, batch);
+        progress("raw: %s on %,d texts, batch %d (%s), %d caller(s) x %d thread(s), best of 3 ...", model, texts.size(),
+                batch, shape, parallelism, threads);
+        RawBenchmark.Result raw = RawBenchmark.best(model, texts, batch, threads, parallelism, shape, 3);
         progress("raw: %.0f texts/s, %.1f ms per batch", raw.textsPerSecond(), raw.millisPerBatch());
         report.raw(raw);
 

@@ -26,6 +26,46 @@ final class RawBenchmark {
     }
 
     /**
+     * The ceiling: the best of {@code rounds} passes (a pass on a shared 2-core machine can lose a quarter of its speed
+     * to a neighbour), with {@code parallelism} callers each owning a classifier, as the job's slots would.
+     */
+    static Result best(String model, List<String> texts, int batch, int threads, int parallelism, BatchShape shape,
+            int rounds) throws Exception {
+        Result best = null;
+        for (int round = 0; round < rounds; round++) {
+            Result result = parallelism == 1 ? run(model, texts, batch, threads, shape, batch)
+                    : parallel(model, texts, batch, threads, parallelism, shape);
+            if (best == null || result.textsPerSecond() > best.textsPerSecond()) {
+                best = result;
+            }
+        }
+        return best;
+    }
+
+    private static Result parallel(String model, List<String> texts, int batch, int threads, int parallelism,
+            BatchShape shape) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism);
+        try {
+            List<java.util.concurrent.Future<Result>> parts = new java.util.ArrayList<>();
+            int slice = (texts.size() + parallelism - 1) / parallelism;
+            long start = System.nanoTime();
+            for (int p = 0; p < parallelism; p++) {
+                List<String> part = texts.subList(p * slice, Math.min(texts.size(), (p + 1) * slice));
+                parts.add(pool.submit(() -> run(model, part, batch, threads, shape, batch)));
+            }
+            double millisPerBatch = 0;
+            for (java.util.concurrent.Future<Result> part : parts) {
+                millisPerBatch += part.get().millisPerBatch() / parallelism;
+            }
+            // Includes each caller's model loading: a little pessimistic, like the pipeline's own start.
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Result(texts.size() / seconds, millisPerBatch);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
      * Feeds {@code texts} in arrival order. With a {@code window} larger than {@code batch}, texts are taken
      * {@code window} at a time and cut into calls of {@code batch} by {@code shape} (e.g. sorted by length), as an
      * operator buffering {@code window} events would.
