@@ -43,8 +43,7 @@ import java.util.concurrent.TimeUnit;
  * the classify operator's own work per record (buffering, building the labelled event with all 77 class scores,
  * encoding it, emitting it), with a classifier that answers instantly so the model's time is left out.
  *
- * <p>Run: {@code mvn -B -q -pl job test-compile exec:exec -Dexec.executable=java
- * -Dexec.args="-cp %classpath dev.streamclassifier.job.bench.PerRecordBenchmarks" -Dexec.classpathScope=test}
+ * <p>Run it as README.md's Performance section shows (an argument file keeps the command line short).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
