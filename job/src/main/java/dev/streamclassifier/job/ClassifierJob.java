@@ -81,6 +81,9 @@ public final class ClassifierJob {
     public static void buildPipeline(StreamExecutionEnvironment env, ClassifierOptions options, Sources sources,
             Sinks sinks, ClassifierOpener opener) {
         ClassifierConfig config = options.classifierConfig();
+        if (options.get(ClassifierOptions.SHARE_SESSION)) {
+            opener = SharedClassifiers.sharing(opener);
+        }
         DataStream<RawRecord> raw = null;
         for (Map.Entry<EventKind, List<String>> entry : config.tasksByKind().entrySet()) {
             if (entry.getValue().isEmpty()) {

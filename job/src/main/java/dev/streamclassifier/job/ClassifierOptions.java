@@ -101,6 +101,10 @@ public final class ClassifierOptions {
     public static final ConfigOption<Integer> MICRO_BATCH_SIZE = ConfigOptions.key("classifier.batch.micro-size")
             .intType().defaultValue(16)
             .withDescription("Texts per model call when sorting by length; 0 runs the whole batch in one call.");
+    public static final ConfigOption<Boolean> SHARE_SESSION = ConfigOptions.key("classifier.share-session")
+            .booleanType().defaultValue(false)
+            .withDescription("One classifier per model for all slots of a TaskManager instead of one per slot: one copy "
+                    + "of the weights; slots classify concurrently (ONNX Runtime's run is thread-safe).");
     public static final ConfigOption<String> MODELS_DIR = ConfigOptions.key("classifier.models-dir")
             .stringType().noDefaultValue()
             .withDescription("Directory of classifiers (NAME/manifest.json, model.onnx, tokenizer.json); unset: the "
