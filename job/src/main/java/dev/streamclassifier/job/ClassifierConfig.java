@@ -36,11 +36,6 @@ public record ClassifierConfig(
         String reviewTopic,
         String deadLetterTopic) implements Serializable {
 
-    public TaskSpec task(String name) {
-        return tasks.stream().filter(t -> t.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("No task named '" + name + "'"));
-    }
-
     /** The models the tasks use, each once. */
     public Set<String> modelNames() {
         Set<String> names = new LinkedHashSet<>();

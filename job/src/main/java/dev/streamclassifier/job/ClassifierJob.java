@@ -81,9 +81,8 @@ public final class ClassifierJob {
     public static void buildPipeline(StreamExecutionEnvironment env, ClassifierOptions options, Sources sources,
             Sinks sinks, ClassifierOpener opener) {
         ClassifierConfig config = options.classifierConfig();
-        if (options.get(ClassifierOptions.SHARE_SESSION)) {
-            opener = SharedClassifiers.sharing(opener);
-        }
+        ClassifierOpener classifiers = options.get(ClassifierOptions.SHARE_SESSION)
+                ? SharedClassifiers.sharing(opener) : opener;
         DataStream<RawRecord> raw = null;
         for (Map.Entry<EventKind, List<String>> entry : config.tasksByKind().entrySet()) {
             if (entry.getValue().isEmpty()) {
@@ -103,7 +102,7 @@ public final class ClassifierJob {
                 .name("decode").uid("decode")
                 .setParallelism(options.get(ClassifierOptions.PARALLELISM));
         SingleOutputStreamOperator<OutboundRecord> classified = decoded
-                .transform("classify", TypeInformation.of(OutboundRecord.class), new ClassifyOperator(config, opener))
+                .transform("classify", TypeInformation.of(OutboundRecord.class), new ClassifyOperator(config, classifiers))
                 .uid("classify")
                 .setParallelism(options.get(ClassifierOptions.PARALLELISM));
         String deadLetterTopic = config.deadLetterTopic();

@@ -47,6 +47,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
 
     private transient Map<String, BatchClassifier> classifiersByModel;
     private transient Map<String, Float> thresholds;
+    /** Task by name, for the per-event routing decision; built once in open() instead of searched per prediction. */
+    private transient Map<String, TaskSpec> tasksByName;
     private transient List<TextEvent> buffer;
     private transient ScheduledFuture<?> batchTimer;
     private transient SingleObjectCodec<ClassifiedEvent> codec;
@@ -81,7 +83,9 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
                     + e.getMessage(), e);
         }
         thresholds = new HashMap<>();
+        tasksByName = new HashMap<>();
         for (TaskSpec task : config.tasks()) {
+            tasksByName.put(task.name(), task);
             ModelManifest manifest = classifiersByModel.get(task.modelName()).manifest();
             thresholds.put(task.name(), task.threshold() != null ? task.threshold() : manifest.threshold);
         }
@@ -246,7 +250,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private void emit(TextEvent event, List<Prediction> predictions, boolean truncated, long inferenceMicros,
             int batchSize, long now) {
         boolean needsReview = predictions.stream().anyMatch(p -> p.getScore() < p.getThreshold()
-                || p.getLabel().equals(config.task(p.getTask()).reviewLabel()));
+                || p.getLabel().equals(tasksByName.get(p.getTask()).reviewLabel()));
         ClassifiedEvent classified = ClassifiedEvent.newBuilder()
                 .setSourceKind(event.kind.sourceKind())
                 .setSourceId(event.id)
@@ -270,7 +274,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             topics.add(config.reviewTopic());
         } else {
             for (Prediction prediction : predictions) {
-                topics.add(config.task(prediction.getTask()).outputTopic());
+                topics.add(tasksByName.get(prediction.getTask()).outputTopic());
             }
         }
         if (truncated) {

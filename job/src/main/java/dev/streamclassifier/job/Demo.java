@@ -8,13 +8,11 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,7 +29,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -143,7 +140,7 @@ public final class Demo {
         List<LabelledText> replay = settings.replay();
         long intervalNanos = settings.rate > 0 ? 1_000_000_000L / settings.rate : 0;
         long next = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = DemoClients.producer(bootstrap)) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap)) {
             for (int i = 0; i < settings.events && producing.get() && !stopped.get(); i++) {
                 ProducerRecord<byte[], byte[]> record = replay == null
                         ? sampleRecord(samples, random, options, i)
@@ -219,7 +216,7 @@ public final class Demo {
         Deque<String> examples = new ArrayDeque<>();
         long lastPrint = System.nanoTime();
         long lastCount = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = DemoClients.readCommittedConsumer(bootstrap)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(bootstrap)) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : ClassifierJob.outputTopics(options)) {
                 consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
@@ -435,29 +432,6 @@ public final class Demo {
             jobOptions.forEach(configuration::setString);
             configuration.set(ClassifierOptions.BOOTSTRAP_SERVERS, bootstrap);
             return ClassifierOptions.of(configuration);
-        }
-    }
-
-    /** The demo's own Kafka clients: a plain producer and a read_committed consumer. */
-    static final class DemoClients {
-        private DemoClients() {}
-
-        static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-            Properties properties = new Properties();
-            properties.put("bootstrap.servers", bootstrap);
-            properties.put("linger.ms", "5");
-            properties.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-            properties.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-            return new KafkaProducer<>(properties);
-        }
-
-        static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrap) {
-            Properties properties = new Properties();
-            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-            properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-            return new KafkaConsumer<>(properties);
         }
     }
 }

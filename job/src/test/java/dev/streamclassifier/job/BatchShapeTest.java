@@ -19,7 +19,6 @@ class BatchShapeTest {
         List<String> texts = new SampleEvents(4).texts(EventKind.CHAT, 24);
         try (TextClassifier classifier = TextClassifier.open(ModelDirectory.locate("chat-moderation", null), 1,
                 ExecutionDevice.CPU)) {
-            List<ClassScores> whole = classifier.classify(texts, BatchShape.ONE_BATCH);
             List<ClassScores> sorted = classifier.classify(texts, new BatchShape(true, 4, false));
             List<ClassScores> alone = texts.stream().map(text -> {
                 try {
@@ -40,7 +39,6 @@ class BatchShapeTest {
             }
             // int8 activations are quantized per call, so a few borderline texts may flip; most must not.
             assertThat(agreeing).isGreaterThanOrEqualTo(texts.size() - 3);
-            assertThat(whole).hasSize(texts.size());
         }
     }
 

@@ -4,8 +4,6 @@ import dev.streamclassifier.schemas.ClassifiedEvent;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -82,12 +80,7 @@ class ExactlyOnceITCase {
         KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.TICKETS_TOPIC), tickets);
         KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.CHATS_TOPIC), chats);
 
-        Configuration restarts = new Configuration();
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(restarts);
+        StreamExecutionEnvironment env = ItOptions.restartingEnvironment(3, Duration.ofMillis(200));
         ClassifierJob.configureCheckpointing(env, options);
         KafkaConnectors kafkaConnectors = new KafkaConnectors(options, true);
         FailOnceAfterCheckpoint.FAILURES.put(suffix, new AtomicInteger());

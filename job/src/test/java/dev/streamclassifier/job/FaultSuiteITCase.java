@@ -7,8 +7,6 @@ import dev.streamclassifier.udf.ClassScores;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -78,12 +76,7 @@ class FaultSuiteITCase {
         KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.TICKETS_TOPIC), tickets);
         KafkaTestSupport.produce(bootstrap, options.get(ClassifierOptions.CHATS_TOPIC), chats);
 
-        Configuration configuration = new Configuration();
-        configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 100);
-        configuration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(configuration);
+        StreamExecutionEnvironment env = ItOptions.restartingEnvironment(100, Duration.ofMillis(500));
         ClassifierJob.configureCheckpointing(env, options);
         env.getCheckpointConfig().setCheckpointTimeout(3_000);
         env.getCheckpointConfig().setTolerableCheckpointFailureNumber(0);

@@ -1,5 +1,7 @@
 package dev.streamclassifier.job;
 
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.time.Duration;
@@ -24,6 +26,20 @@ final class ItOptions {
                 .set(ClassifierOptions.TRANSACTIONAL_ID_PREFIX, "it-" + suffix)
                 .set(ClassifierOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(300))
                 .set(ClassifierOptions.INTRA_OP_THREADS, 1);
+    }
+
+    /**
+     * The test's mini-cluster environment with a fixed-delay restart strategy, for tests that inject failures and
+     * expect the job to recover.
+     */
+    static StreamExecutionEnvironment restartingEnvironment(int attempts, Duration delay) {
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, attempts);
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, delay);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.configure(restarts);
+        return env;
     }
 
     /** Runs the job over everything in the input topics (bounded sources) on the test's mini-cluster. */

@@ -4,6 +4,7 @@ import dev.streamclassifier.job.ClassifierJob;
 import dev.streamclassifier.job.ClassifierOptions;
 import dev.streamclassifier.job.EmbeddedKafka;
 import dev.streamclassifier.job.EventKind;
+import dev.streamclassifier.job.KafkaClients;
 import dev.streamclassifier.job.KafkaConnectors;
 import dev.streamclassifier.job.SampleEvents;
 import dev.streamclassifier.schemas.ClassifiedEvent;
@@ -12,15 +13,11 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -29,7 +26,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -119,7 +115,7 @@ final class PipelineBenchmark implements AutoCloseable {
             long intervalNanos = Double.isInfinite(ratePerSecond) ? 0 : (long) (1e9 / ratePerSecond);
             // Start once the job is up, so its start-up is not counted as latency.
             long next = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka.bootstrapServers())) {
                 for (int i = 0; i < texts.size(); i++) {
                     long wait = next - System.nanoTime();
                     if (wait > 0) {
@@ -168,11 +164,6 @@ final class PipelineBenchmark implements AutoCloseable {
     /** Reads every output back as committed, recording for each event when it was classified and when it was seen. */
     private Result collect(String run, int expected, LongConsumer progress) throws IOException {
         SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         List<Double> processing = new ArrayList<>();
         List<Double> visible = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -181,7 +172,7 @@ final class PipelineBenchmark implements AutoCloseable {
         long batchSizes = 0;
         long deadLetters = 0;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.readCommittedConsumer(kafka.bootstrapServers())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : outputTopics(run)) {
                 consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
@@ -228,15 +219,6 @@ final class PipelineBenchmark implements AutoCloseable {
         double[] array = values.stream().mapToDouble(Double::doubleValue).toArray();
         Arrays.sort(array);
         return array;
-    }
-
-    private KafkaProducer<byte[], byte[]> producer() {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ProducerConfig.LINGER_MS_CONFIG, "2");
-        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return new KafkaProducer<>(properties);
     }
 
     @Override
