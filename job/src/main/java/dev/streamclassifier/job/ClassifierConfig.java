@@ -21,6 +21,7 @@ import java.util.Set;
  * @param intraOpThreads ONNX Runtime threads per classifier
  * @param includeText whether labelled events carry the classified text
  * @param maxOutputTextChars longer texts are cut to this many characters in labelled events
+ * @param topScores how many of the best classes' scores each prediction lists; 0 lists every class
  */
 public record ClassifierConfig(
         List<TaskSpec> tasks,
@@ -33,6 +34,7 @@ public record ClassifierConfig(
         int intraOpThreads,
         boolean includeText,
         int maxOutputTextChars,
+        int topScores,
         String reviewTopic,
         String deadLetterTopic) implements Serializable {
 

@@ -229,22 +229,43 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
 
     private Prediction prediction(TaskSpec task, ClassScores score) {
         ModelManifest manifest = classifiersByModel.get(task.modelName()).manifest();
-        Map<String, Float> all = new LinkedHashMap<>(score.labels().size() * 2);
-        float[] probabilities = score.probabilities();
-        for (int c = 0; c < probabilities.length; c++) {
-            all.put(score.labels().get(c), probabilities[c]);
-        }
         String label = score.bestLabel();
         metrics.label(task.name(), label).inc();
         return Prediction.newBuilder()
                 .setTask(task.name())
                 .setLabel(label)
                 .setScore(score.bestScore())
-                .setScores(all)
+                .setScores(listedScores(score, config.topScores()))
                 .setThreshold(thresholds.get(task.name()))
                 .setModelName(manifest.name)
                 .setModelVersion(manifest.version)
                 .build();
+    }
+
+    /** The {@code top} best classes' scores, best first; every class's, in label order, when {@code top} is 0. */
+    static Map<String, Float> listedScores(ClassScores score, int top) {
+        float[] probabilities = score.probabilities();
+        int count = top <= 0 ? probabilities.length : Math.min(top, probabilities.length);
+        Map<String, Float> listed = new LinkedHashMap<>(count * 2);
+        if (count == probabilities.length) {
+            for (int c = 0; c < probabilities.length; c++) {
+                listed.put(score.labels().get(c), probabilities[c]);
+            }
+            return listed;
+        }
+        // A few passes over at most a few hundred classes: cheaper per event than sorting an index array.
+        boolean[] taken = new boolean[probabilities.length];
+        for (int k = 0; k < count; k++) {
+            int best = -1;
+            for (int c = 0; c < probabilities.length; c++) {
+                if (!taken[c] && (best < 0 || probabilities[c] > probabilities[best])) {
+                    best = c;
+                }
+            }
+            taken[best] = true;
+            listed.put(score.labels().get(best), probabilities[best]);
+        }
+        return listed;
     }
 
     private void emit(TextEvent event, List<Prediction> predictions, boolean truncated, long inferenceMicros,

@@ -6,6 +6,7 @@ import dev.streamclassifier.schemas.Prediction;
 import dev.streamclassifier.schemas.SingleObjectCodec;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -78,7 +79,12 @@ public final class Demo {
             ModelCheck.check(options.classifierConfig());
 
             int uiPort = freePort(settings.uiPort);
+            // One slot per classifier (one per core unless --parallelism says otherwise); the sources need just one.
+            int parallelism = options.getOptional(ClassifierOptions.PARALLELISM)
+                    .orElse(Runtime.getRuntime().availableProcessors());
+            options.set(ClassifierOptions.PARALLELISM, parallelism);
             Configuration flinkConfig = new Configuration();
+            flinkConfig.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
             flinkConfig.set(RestOptions.PORT, uiPort);
             flinkConfig.set(RestOptions.BIND_ADDRESS, "localhost");
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flinkConfig);
@@ -363,8 +369,8 @@ public final class Demo {
                   --data FILE         replay a text,label CSV or JSONL file instead of the sample events
                   --data-kind KIND    what the replayed texts are: ticket, email or chat (default ticket)
                   --batch N           classifier.batch.max-size (default 32)
-                  --parallelism N     classify operator parallelism (default 1)
-                  --threads N         ONNX Runtime intra-op threads per classifier (default 2)
+                  --parallelism N     classify operator parallelism (default: the number of cores)
+                  --threads N         ONNX Runtime intra-op threads per model call (default 1)
                   --ui-port N         Flink web UI port (default 8081; another free port if taken)
                   --JOB-OPTION VALUE  any job option, e.g. --classifier.batch.max-delay 20ms""";
 

@@ -26,9 +26,14 @@ public final class KafkaClients {
     }
 
     public static KafkaConsumer<byte[], byte[]> readCommittedConsumer(String bootstrap) {
+        return consumer(bootstrap, "read_committed");
+    }
+
+    /** A byte-array consumer; {@code read_uncommitted} also sees records of open transactions (progress, not truth). */
+    public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String isolationLevel) {
         Properties properties = new Properties();
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return new KafkaConsumer<>(properties);

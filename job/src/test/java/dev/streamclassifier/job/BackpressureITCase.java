@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BackpressureITCase {
     private static final Logger LOG = LoggerFactory.getLogger(BackpressureITCase.class);
     private static final int EVENTS = 400;
-    private static final double PRODUCER_BYTES_PER_SECOND = 100_000;
+    // One producer writes every topic (one sink), and outputs list every class: ~1 MB for 400 tickets, ~3 s at this rate.
+    private static final double PRODUCER_BYTES_PER_SECOND = 350_000;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = KafkaExtension.flinkMiniCluster();
@@ -96,6 +97,8 @@ class BackpressureITCase {
     private static ClassifierOptions prepare(String suffix, boolean unalignedCheckpoints) throws Exception {
         ClassifierOptions options = ItOptions.of(KAFKA.kafka(), suffix)
                 .set(ClassifierOptions.UNALIGNED_CHECKPOINTS, unalignedCheckpoints)
+                // Every class's score (77 for tickets): outputs big enough for the quota to bite.
+                .set(ClassifierOptions.TOP_SCORES, 0)
                 .validate();
         ItOptions.createTopics(KAFKA.kafka(), options);
         SampleEvents samples = new SampleEvents(9);

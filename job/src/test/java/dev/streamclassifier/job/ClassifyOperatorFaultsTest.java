@@ -83,7 +83,7 @@ class ClassifyOperatorFaultsTest {
     void longTextsAreTruncatedToTheWindowFlaggedAndClippedInTheOutput() throws Exception {
         ClassifierConfig base = TestConfigs.classifierConfig(8, Duration.ofSeconds(1));
         ClassifierConfig clipped = new ClassifierConfig(base.tasks(), base.tasksByKind(), 8, base.maxBatchDelay(), base.batchShape(),
-                null, base.device(), 1, true, 1_000, base.reviewTopic(), base.deadLetterTopic());
+                null, base.device(), 1, true, 1_000, 0, base.reviewTopic(), base.deadLetterTopic());
         open("long", clipped);
         String huge = "please refund my card payment ".repeat(40_000);
         harness.processElement(new StreamRecord<>(chat("big", huge)));

@@ -2,6 +2,7 @@ package dev.streamclassifier.job;
 
 import dev.streamclassifier.schemas.ClassifiedEvent;
 import dev.streamclassifier.schemas.SingleObjectCodec;
+import dev.streamclassifier.udf.ClassScores;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 /** Each flush trigger of the batching operator, on the real bundled classifiers. */
 class ClassifyOperatorTest {
@@ -120,6 +122,14 @@ class ClassifyOperatorTest {
     }
 
     @Test
+    void listsTheBestScoresFirstOrEveryScoreInLabelOrder() {
+        ClassScores score = new ClassScores(List.of("a", "b", "c", "d"), new float[] {0.1f, 0.4f, 0.2f, 0.3f}, false);
+        assertThat(ClassifyOperator.listedScores(score, 2)).containsExactly(entry("b", 0.4f), entry("d", 0.3f));
+        assertThat(ClassifyOperator.listedScores(score, 0).keySet()).containsExactly("a", "b", "c", "d");
+        assertThat(ClassifyOperator.listedScores(score, 9)).hasSize(4);
+    }
+
+    @Test
     void labelsEachKindWithItsTaskAndRoutesToTheTaskTopic() throws Exception {
         harness.processElement(new StreamRecord<>(ticket("t1",
                 "I lost my card yesterday, please block it and send me a new one")));
@@ -149,7 +159,7 @@ class ClassifyOperatorTest {
         ClassifierConfig base = TestConfigs.classifierConfig(MAX_BATCH, MAX_DELAY);
         ClassifierConfig config = new ClassifierConfig(
                 java.util.List.of(new TaskSpec("moderation", "chat-moderation", TestConfigs.MODERATION, 0f, "spam")),
-                base.tasksByKind(), MAX_BATCH, MAX_DELAY, base.batchShape(), null, base.device(), 1, true, 10_000,
+                base.tasksByKind(), MAX_BATCH, MAX_DELAY, base.batchShape(), null, base.device(), 1, true, 10_000, 0,
                 TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS);
         try (var own = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(new ClassifyOperator(config))) {
             own.open();

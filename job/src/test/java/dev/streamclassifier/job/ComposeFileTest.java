@@ -63,7 +63,7 @@ class ComposeFileTest {
                 ClassifierJob.class.getName());
         ClassifierOptions options = jobOptions();
 
-        assertThat(options.get(ClassifierOptions.PARALLELISM)).isEqualTo(1);
+        assertThat(options.get(ClassifierOptions.PARALLELISM)).isEqualTo(2);
         assertThat(jobManager.path("image").asText()).isEqualTo(compose.at("/services/taskmanager/image").asText());
         assertThat(jobManager.at("/build/dockerfile").asText()).isEqualTo("deploy/Dockerfile");
         assertThat(Files.exists(DeployFiles.deployDir().resolve("Dockerfile"))).isTrue();

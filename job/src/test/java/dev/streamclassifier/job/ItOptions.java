@@ -25,7 +25,8 @@ final class ItOptions {
                 .set(ClassifierOptions.DEAD_LETTER_TOPIC, "dead-letters-" + suffix)
                 .set(ClassifierOptions.TRANSACTIONAL_ID_PREFIX, "it-" + suffix)
                 .set(ClassifierOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(300))
-                .set(ClassifierOptions.INTRA_OP_THREADS, 1);
+                .set(ClassifierOptions.INTRA_OP_THREADS, 1)
+                .set(ClassifierOptions.PARALLELISM, 1);
     }
 
     /**

@@ -128,6 +128,10 @@ class PrometheusMetricsITCase {
             } while (metrics.getOrDefault(OPERATOR + "classifierRecordsIn", 0.0) < valid
                     || metrics.getOrDefault(OPERATOR + "classifierRecordsOut", 0.0) < valid
                     || metrics.getOrDefault(OPERATOR + "deadLetters", 0.0) < CORRUPT);
+            // A scrape is not atomic: the last batch may have landed halfway through it. Everything is in now, so a
+            // second scrape sees each metric at its final value.
+            scrape = scrape();
+            metrics = sumByName(scrape);
         } finally {
             job.cancel().get();
         }

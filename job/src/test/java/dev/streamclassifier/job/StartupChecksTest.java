@@ -35,7 +35,7 @@ class StartupChecksTest {
         ClassifierConfig base = TestConfigs.classifierConfig(8, Duration.ofMillis(50));
         return new ClassifierConfig(List.of(new TaskSpec("moderation", "chat-moderation", "m", null)),
                 Map.of(EventKind.CHAT, List.of("moderation")), 8, base.maxBatchDelay(), base.batchShape(), models.toString(),
-                base.device(), 1, true, 100, "r", "d");
+                base.device(), 1, true, 100, 0, "r", "d");
     }
 
     @Test

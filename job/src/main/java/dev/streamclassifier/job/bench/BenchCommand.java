@@ -30,9 +30,11 @@ public final class BenchCommand {
               --model NAME        classifier to measure (default chat-moderation)
               --events N          events (texts) per measurement (default 5000)
               --batch B           classifier.batch.max-size (default 32)
-              --threads T         ONNX Runtime intra-op threads (default 2)
-              --parallelism P     classify operator parallelism (default 1)
+              --threads T         ONNX Runtime intra-op threads (default 1, the job's)
+              --parallelism P     classify operator parallelism (default: the number of cores)
               --max-delay MS      classifier.batch.max-delay in ms (default 50)
+              --warmup N          at least N events through the job first, not measured, then more until the JIT
+                                  compiler is quiet (< 5% of a core; at most 90 s); 0: none (default 5000)
               --data FILE         texts from a text,label CSV/JSONL file instead of the sample texts
               --latency           also measure latency at 70% of the measured pipeline throughput
               --rate R            ... or at R events/s
@@ -73,8 +75,10 @@ public final class BenchCommand {
         String model = settings.getOrDefault("model", "chat-moderation");
         int events = Integer.parseInt(settings.getOrDefault("events", "5000"));
         int batch = Integer.parseInt(settings.getOrDefault("batch", "32"));
-        int threads = Integer.parseInt(settings.getOrDefault("threads", "2"));
-        int parallelism = Integer.parseInt(settings.getOrDefault("parallelism", "1"));
+        int threads = Integer.parseInt(settings.getOrDefault("threads", "1"));
+        int parallelism = Integer.parseInt(settings.getOrDefault("parallelism",
+                Integer.toString(Runtime.getRuntime().availableProcessors())));
+        int warmup = Integer.parseInt(settings.getOrDefault("warmup", "5000"));
         Duration maxDelay = Duration.ofMillis(Long.parseLong(settings.getOrDefault("max-delay", "50")));
         boolean json = settings.containsKey("json");
         Path reportDir = Path.of(settings.getOrDefault("report", "bench-report"));
@@ -82,7 +86,7 @@ public final class BenchCommand {
         List<String> texts = texts(settings.get("data"), kind, events);
         for (String key : settings.keySet()) {
             if (!List.of("model", "events", "batch", "threads", "parallelism", "max-delay", "json", "report", "data",
-                    "latency", "rate", "sweep").contains(key)) {
+                    "latency", "rate", "sweep", "warmup").contains(key)) {
                 fail("unknown option --" + key);
             }
         }
@@ -94,9 +98,10 @@ public final class BenchCommand {
         ClassifierOptions jobOptions = ClassifierOptions.fromArgs(extraOptions.toArray(String[]::new));
         BatchShape shape = new BatchShape(jobOptions.get(ClassifierOptions.SORT_BY_LENGTH),
                 jobOptions.get(ClassifierOptions.MICRO_BATCH_SIZE), false);
-        progress("raw: %s on %,d texts, batch %d (%s), %d caller(s) x %d thread(s), best of 3 ...", model, texts.size(),
-                batch, shape, parallelism, threads);
-        RawBenchmark.Result raw = RawBenchmark.best(model, texts, batch, threads, parallelism, shape, 3);
+        boolean shared = jobOptions.get(ClassifierOptions.SHARE_SESSION);
+        progress("raw: %s on %,d texts, batch %d (%s), %d caller(s) x %d thread(s)%s, best of 3 ...", model,
+                texts.size(), batch, shape, parallelism, threads, parallelism > 1 && shared ? " on one session" : "");
+        RawBenchmark.Result raw = RawBenchmark.best(model, texts, batch, threads, parallelism, shared, shape, 3);
         progress("raw: %.0f texts/s, %.1f ms per batch", raw.textsPerSecond(), raw.millisPerBatch());
         report.raw(raw);
 
@@ -105,19 +110,21 @@ public final class BenchCommand {
         double offered = 0;
         try (PipelineBenchmark bench = new PipelineBenchmark(model, kind, batch, threads, parallelism, maxDelay,
                 extraOptions)) {
-            progress("pipeline: %,d events through Kafka and Flink (%d slot(s) x %d thread(s)) ...", texts.size(),
-                    parallelism, threads);
-            pipeline = bench.throughput(texts);
+            progress("pipeline: %,d events through Kafka and Flink (%d slot(s) x %d thread(s)), after a warm-up ...",
+                    texts.size(), parallelism, threads);
+            pipeline = bench.throughput(texts, warmup);
             progress("pipeline: %.0f texts/s (ratio %.3f), mean batch %.1f", pipeline.textsPerSecond(),
                     pipeline.textsPerSecond() / raw.textsPerSecond(), pipeline.meanBatchSize());
             report.pipeline(pipeline);
+            pipeline.cpuShares().forEach((group, share) -> progress("  CPU: %4.1f%% %s", 100 * share, group));
             if (settings.containsKey("latency") || settings.containsKey("rate")) {
                 offered = settings.containsKey("rate") ? Double.parseDouble(settings.get("rate"))
                         : 0.7 * pipeline.textsPerSecond();
                 double seconds = texts.size() / offered;
                 progress("latency: %,d events at %.0f events/s (about %.0f s) ...", texts.size(), offered, seconds);
                 long start = System.nanoTime();
-                latency = bench.latency(texts, offered, done -> progressLine(done, texts.size(), start));
+                // The JIT is warm from the throughput run; this only warms the new job's session and connections.
+                latency = bench.latency(texts, offered, Math.min(warmup, 2_000), done -> progressLine(done, texts.size(), start));
                 System.err.println();
                 report.latency(latency, offered, maxDelay.toMillis() + 2 * raw.millisPerBatch());
             }
@@ -132,9 +139,11 @@ public final class BenchCommand {
         ObjectNode result = new ObjectMapper().createObjectNode();
         result.put("model", model);
         result.put("events", texts.size());
+        result.put("warmup_events", pipeline.warmupEvents());
         result.put("batch", batch);
         result.put("threads", threads);
         result.put("parallelism", parallelism);
+        result.put("share_session", shared);
         result.put("raw_texts_per_s", round(raw.textsPerSecond()));
         result.put("pipeline_texts_per_s", round(pipeline.textsPerSecond()));
         result.put("ratio", Math.round(pipeline.textsPerSecond() / raw.textsPerSecond() * 1000) / 1000.0);
@@ -146,6 +155,8 @@ public final class BenchCommand {
         result.put("raw_ms_per_batch", round(raw.millisPerBatch()));
         result.put("latency_bound_ms", round(maxDelay.toMillis() + 2 * raw.millisPerBatch()));
         result.put("mean_pipeline_batch", round(pipeline.meanBatchSize()));
+        ObjectNode cpu = result.putObject("pipeline_cpu_shares");
+        pipeline.cpuShares().forEach((group, share) -> cpu.put(group, Math.round(share * 1000) / 1000.0));
         result.put("sort_by_length", shape.sortByLength());
         result.put("micro_batch", shape.microBatchSize());
         if (json) {

@@ -33,6 +33,8 @@ final class BenchReport {
     void pipeline(PipelineBenchmark.Result pipeline) {
         row("pipeline (Kafka -> Flink -> Kafka, exactly-once), texts/s", "%.0f", pipeline.textsPerSecond());
         row("mean batch size in the pipeline", "%.1f", pipeline.meanBatchSize());
+        pipeline.cpuShares().forEach((group, share) -> row("CPU share in the pipeline run: " + group, "%.1f%%",
+                100 * share));
     }
 
     void latency(PipelineBenchmark.Result latency, double offered, double boundMs) throws IOException {
@@ -50,7 +52,7 @@ final class BenchReport {
         chart.add("produce -> committed and visible", sorted(visible), cdf(visible.length));
         chart.write(dir.resolve("latency-cdf.png"));
         plots.append("\n![latency CDF](latency-cdf.png)\n\nVisible latency includes waiting for the next checkpoint "
-                + "(1 s in the bench): exactly-once output is committed at checkpoints.\n");
+                + "(`checkpoint.interval`, 5 s by default): exactly-once output is committed at checkpoints.\n");
     }
 
     void sweep(Map<String, double[]> sweep) throws IOException {

@@ -5,7 +5,11 @@ import dev.streamclassifier.udf.ExecutionDevice;
 import dev.streamclassifier.udf.ModelDirectory;
 import dev.streamclassifier.udf.TextClassifier;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The ceiling: the same classifier on the same texts, batch size and threads, called directly, with no Kafka and no
@@ -19,22 +23,22 @@ final class RawBenchmark {
 
     static Result run(String model, List<String> texts, int batch, int threads, BatchShape shape, int window)
             throws Exception {
-        try (TextClassifier classifier = TextClassifier.open(ModelDirectory.locate(model, null), threads,
-                ExecutionDevice.CPU)) {
+        try (TextClassifier classifier = open(model, threads)) {
             return run(classifier, texts, batch, shape, window);
         }
     }
 
     /**
      * The ceiling: the best of {@code rounds} passes (a pass on a shared 2-core machine can lose a quarter of its speed
-     * to a neighbour), with {@code parallelism} callers each owning a classifier, as the job's slots would.
+     * to a neighbour), with {@code parallelism} callers, as the job's slots would be: each owning a classifier, or all
+     * calling one when {@code shared} (the job's {@code classifier.share-session}).
      */
-    static Result best(String model, List<String> texts, int batch, int threads, int parallelism, BatchShape shape,
-            int rounds) throws Exception {
+    static Result best(String model, List<String> texts, int batch, int threads, int parallelism, boolean shared,
+            BatchShape shape, int rounds) throws Exception {
         Result best = null;
         for (int round = 0; round < rounds; round++) {
             Result result = parallelism == 1 ? run(model, texts, batch, threads, shape, batch)
-                    : parallel(model, texts, batch, threads, parallelism, shape);
+                    : parallel(model, texts, batch, threads, parallelism, shared, shape);
             if (best == null || result.textsPerSecond() > best.textsPerSecond()) {
                 best = result;
             }
@@ -43,26 +47,37 @@ final class RawBenchmark {
     }
 
     private static Result parallel(String model, List<String> texts, int batch, int threads, int parallelism,
-            BatchShape shape) throws Exception {
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism);
-        try {
-            List<java.util.concurrent.Future<Result>> parts = new java.util.ArrayList<>();
+            boolean shared, BatchShape shape) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(parallelism);
+        try (TextClassifier common = shared ? open(model, threads) : null) {
+            List<Future<Result>> parts = new ArrayList<>();
             int slice = (texts.size() + parallelism - 1) / parallelism;
             long start = System.nanoTime();
             for (int p = 0; p < parallelism; p++) {
                 List<String> part = texts.subList(p * slice, Math.min(texts.size(), (p + 1) * slice));
-                parts.add(pool.submit(() -> run(model, part, batch, threads, shape, batch)));
+                parts.add(pool.submit(() -> {
+                    if (common != null) {
+                        return run(common, part, batch, shape, batch);
+                    }
+                    try (TextClassifier own = open(model, threads)) {
+                        return run(own, part, batch, shape, batch);
+                    }
+                }));
             }
             double millisPerBatch = 0;
-            for (java.util.concurrent.Future<Result> part : parts) {
+            for (Future<Result> part : parts) {
                 millisPerBatch += part.get().millisPerBatch() / parallelism;
             }
-            // Includes each caller's model loading: a little pessimistic, like the pipeline's own start.
+            // Includes each caller's model loading when not shared: a little pessimistic, like the pipeline's start.
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Result(texts.size() / seconds, millisPerBatch);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static TextClassifier open(String model, int threads) throws Exception {
+        return TextClassifier.open(ModelDirectory.locate(model, null), threads, ExecutionDevice.CPU);
     }
 
     /**
