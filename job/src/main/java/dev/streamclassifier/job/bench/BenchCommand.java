@@ -122,9 +122,9 @@ public final class BenchCommand {
                         : 0.7 * pipeline.textsPerSecond();
                 double seconds = texts.size() / offered;
                 progress("latency: %,d events at %.0f events/s (about %.0f s) ...", texts.size(), offered, seconds);
-                long start = System.nanoTime();
-                // The JIT is warm from the throughput run; this only warms the new job's session and connections.
-                latency = bench.latency(texts, offered, Math.min(warmup, 2_000), done -> progressLine(done, texts.size(), start));
+                // At least 2,000 events to warm up: the JIT is mostly warm from the throughput run, the new job's
+                // session and connections are not.
+                latency = bench.latency(texts, offered, Math.min(warmup, 2_000), new ProgressLine(texts.size()));
                 System.err.println();
                 report.latency(latency, offered, maxDelay.toMillis() + 2 * raw.millisPerBatch());
             }
@@ -198,11 +198,25 @@ public final class BenchCommand {
         System.err.printf(Locale.ROOT, format + "%n", args);
     }
 
-    private static void progressLine(long done, long total, long startNanos) {
-        double seconds = (System.nanoTime() - startNanos) / 1e9;
-        double rate = done / Math.max(1e-3, seconds);
-        System.err.printf(Locale.ROOT, "\r  %,d/%,d events out  %.0f/s  ~%.0f s left   ", done, total, rate,
-                rate > 0 ? (total - done) / rate : 0);
+    /** One overwritten stderr line: events out, rate, time left; its clock starts at the first report. */
+    private static final class ProgressLine implements java.util.function.LongConsumer {
+        private final long total;
+        private long startNanos = -1;
+
+        ProgressLine(long total) {
+            this.total = total;
+        }
+
+        @Override
+        public void accept(long done) {
+            long now = System.nanoTime();
+            if (startNanos < 0) {
+                startNanos = now;
+            }
+            double rate = done / Math.max(1e-3, (now - startNanos) / 1e9);
+            System.err.printf(Locale.ROOT, done == 0 ? "\r  waiting for the first output ...   "
+                    : "\r  %,d/%,d events out  %.0f/s  ~%.0f s left   ", done, total, rate, (total - done) / rate);
+        }
     }
 
     private static void fail(String message) {
