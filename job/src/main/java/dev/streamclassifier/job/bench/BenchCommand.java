@@ -214,8 +214,9 @@ public final class BenchCommand {
                 startNanos = now;
             }
             double rate = done / Math.max(1e-3, (now - startNanos) / 1e9);
-            System.err.printf(Locale.ROOT, done == 0 ? "\r  waiting for the first output ...   "
-                    : "\r  %,d/%,d events out  %.0f/s  ~%.0f s left   ", done, total, rate, (total - done) / rate);
+            String format = done == 0 ? "\r  waiting for the first commit (one per checkpoint) ...   "
+                    : "\r  %,d/%,d events out  %.0f/s  ~%.0f s left   ";
+            System.err.printf(Locale.ROOT, format, done, total, rate, (total - done) / rate);
         }
     }
 
