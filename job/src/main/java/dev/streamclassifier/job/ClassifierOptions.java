@@ -133,7 +133,7 @@ public final class ClassifierOptions {
             .stringType().defaultValue("exactly-once").withDescription("exactly-once or at-least-once.");
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("sink.transactional-id-prefix")
             .stringType().defaultValue("stream-classifier")
-            .withDescription("Prefix of the sinks' Kafka transactional ids; keep it stable across restarts and unique "
+            .withDescription("Prefix of the sink's Kafka transactional ids; keep it stable across restarts and unique "
                     + "per job on the cluster.");
     public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = ConfigOptions.key("sink.transaction-timeout")
             .durationType().defaultValue(Duration.ofMinutes(10))
@@ -343,6 +343,9 @@ public final class ClassifierOptions {
         }
         if (get(INTRA_OP_THREADS) < 1) {
             problems.add("classifier.intra-op-threads must be at least 1");
+        }
+        if (get(TOP_SCORES) < 0) {
+            problems.add("classifier.output.top-scores must be 0 (every class) or more");
         }
         if (getOptional(PARALLELISM).orElse(1) < 1) {
             problems.add("parallelism must be at least 1");

@@ -369,7 +369,7 @@ public final class Demo {
                   --data FILE         replay a text,label CSV or JSONL file instead of the sample events
                   --data-kind KIND    what the replayed texts are: ticket, email or chat (default ticket)
                   --batch N           classifier.batch.max-size (default 32)
-                  --parallelism N     classify operator parallelism (default: the number of cores)
+                  --parallelism N     decode/classify/write parallelism (default: the number of cores)
                   --threads N         ONNX Runtime intra-op threads per model call (default 1)
                   --ui-port N         Flink web UI port (default 8081; another free port if taken)
                   --JOB-OPTION VALUE  any job option, e.g. --classifier.batch.max-delay 20ms""";

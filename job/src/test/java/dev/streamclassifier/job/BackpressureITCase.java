@@ -65,7 +65,7 @@ class BackpressureITCase {
         assertThat(unaligned.maxDurationMs).as("slowest checkpoint, unaligned").isLessThan(3_000);
     }
 
-    /** Throttles every producer without a quota of its own: the job's sinks (the test's consumer is not affected). */
+    /** Throttles every producer without a quota of its own: the job's sink (the test's consumer is not affected). */
     private static void throttleEveryProducer() throws Exception {
         try (Admin admin = Admin.create(KAFKA.kafka().adminProperties())) {
             ClientQuotaEntity defaultClient = new ClientQuotaEntity(

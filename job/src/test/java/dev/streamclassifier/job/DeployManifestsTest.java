@@ -118,7 +118,7 @@ class DeployManifestsTest {
 
             ClassifierOptions options = options(job);
             int slots = Integer.parseInt(spec.path("flinkConfiguration").path("taskmanager.numberOfTaskSlots").asText());
-            int parallelism = options.get(ClassifierOptions.PARALLELISM);
+            int parallelism = options.getOptional(ClassifierOptions.PARALLELISM).orElse(job.path("parallelism").asInt());
             assertThat(job.path("parallelism").asInt()).as("job parallelism = classifier parallelism")
                     .isEqualTo(parallelism);
             assertThat(spec.at("/taskManager/replicas").asInt() * slots).as("slots for the classifiers")
@@ -187,7 +187,8 @@ class DeployManifestsTest {
             assertThat(topic.path("kind").asText()).isEqualTo("KafkaTopic");
             assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText()).isNotBlank();
             JsonNode spec = topic.path("spec");
-            assertThat(spec.path("partitions").asInt()).isGreaterThanOrEqualTo(options.get(ClassifierOptions.PARALLELISM));
+            assertThat(spec.path("partitions").asInt())
+                    .isGreaterThanOrEqualTo(options.getOptional(ClassifierOptions.PARALLELISM).orElse(1));
             assertThat(spec.path("replicas").asInt())
                     .isGreaterThan(spec.at("/config/min.insync.replicas").asInt());
             assertThat(spec.fieldNames()).toIterable().isSubsetOf("partitions", "replicas", "config", "topicName");

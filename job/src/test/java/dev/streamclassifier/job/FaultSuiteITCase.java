@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Five different failures in one run of the job on a real broker: a crash in the classify operator, a failure right
- * after a checkpoint completed (before or while the sinks commit), the loss of the TaskManager, a broker restart and a
+ * after a checkpoint completed (before or while the sink commits), the loss of the TaskManager, a broker restart and a
  * checkpoint that times out. Oracle: the read_committed read-back holds every input exactly once, on the right topic,
  * with the label the model gives that text on its own.
  */
@@ -55,7 +55,9 @@ class FaultSuiteITCase {
 
     @Test
     void fiveKindsOfFailureLoseAndDuplicateNothing(@InjectMiniCluster MiniCluster miniCluster) throws Exception {
-        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "faults").validate();
+        // Its classifiers inject faults: they must not be shared with (or taken from) another job in this JVM.
+        ClassifierOptions options = ItOptions.of(KAFKA.kafka(), "faults")
+                .set(ClassifierOptions.SHARE_SESSION, false).validate();
         ItOptions.createTopics(KAFKA.kafka(), options);
         SampleEvents samples = new SampleEvents(21);
         Map<String, String> textById = new HashMap<>();

@@ -31,10 +31,11 @@ public final class BenchCommand {
               --events N          events (texts) per measurement (default 5000)
               --batch B           classifier.batch.max-size (default 32)
               --threads T         ONNX Runtime intra-op threads (default 1, the job's)
-              --parallelism P     classify operator parallelism (default: the number of cores)
+              --parallelism P     decode/classify/write parallelism (default: the number of cores)
               --max-delay MS      classifier.batch.max-delay in ms (default 50)
               --warmup N          at least N events through the job first, not measured, then more until the JIT
-                                  compiler is quiet (< 5% of a core; at most 90 s); 0: none (default 5000)
+                                  compiler is quiet (< 5% of a core in two rounds in a row; at most
+                                  90 s); 0: none (default 5000)
               --data FILE         texts from a text,label CSV/JSONL file instead of the sample texts
               --latency           also measure latency at 70% of the measured pipeline throughput
               --rate R            ... or at R events/s
@@ -198,10 +199,11 @@ public final class BenchCommand {
         System.err.printf(Locale.ROOT, format + "%n", args);
     }
 
-    /** One overwritten stderr line: events out, rate, time left; its clock starts at the first report. */
+    /** One overwritten stderr line: events out, rate, time left; its clock starts with the first events out. */
     private static final class ProgressLine implements java.util.function.LongConsumer {
         private final long total;
         private long startNanos = -1;
+        private long startDone;
 
         ProgressLine(long total) {
             this.total = total;
@@ -210,13 +212,14 @@ public final class BenchCommand {
         @Override
         public void accept(long done) {
             long now = System.nanoTime();
-            if (startNanos < 0) {
+            if (startNanos < 0 && done > 0) {
                 startNanos = now;
+                startDone = done;
             }
-            double rate = done / Math.max(1e-3, (now - startNanos) / 1e9);
+            double rate = startNanos < 0 ? 0 : (done - startDone) / Math.max(1e-3, (now - startNanos) / 1e9);
             String format = done == 0 ? "\r  waiting for the first commit (one per checkpoint) ...   "
                     : "\r  %,d/%,d events out  %.0f/s  ~%.0f s left   ";
-            System.err.printf(Locale.ROOT, format, done, total, rate, (total - done) / rate);
+            System.err.printf(Locale.ROOT, format, done, total, rate, rate > 0 ? (total - done) / rate : 0.0);
         }
     }
 

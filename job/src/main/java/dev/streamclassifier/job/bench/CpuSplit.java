@@ -17,7 +17,8 @@ import java.util.Map;
  * for; this split says how much of the gap to the raw run they account for.
  */
 final class CpuSplit {
-    static final String CLASSIFY = "classify threads (decode, classify, write)";
+    static final String CLASSIFY = "classify threads (decode, inference, encode)";
+    static final String WRITE = "sink threads (write, commit)";
     static final String SOURCE = "Flink Kafka source";
     static final String PRODUCERS = "Kafka producer I/O threads (job's sink and bench's producer)";
     static final String BENCH = "bench's producer and reader";
@@ -95,7 +96,7 @@ final class CpuSplit {
     /** Share of the process's CPU time between {@code before} and {@code after}, per group, largest first. */
     static Map<String, Double> between(CpuSplit before, CpuSplit after) {
         Map<String, Long> groups = new LinkedHashMap<>();
-        for (String group : new String[] {CLASSIFY, SOURCE, PRODUCERS, BENCH, OTHER, JIT, GC, JVM}) {
+        for (String group : new String[] {CLASSIFY, WRITE, SOURCE, PRODUCERS, BENCH, OTHER, JIT, GC, JVM}) {
             groups.put(group, 0L);
         }
         long javaThreads = 0;
@@ -123,6 +124,9 @@ final class CpuSplit {
     private static String group(String name) {
         if (name.startsWith("decode")) {
             return CLASSIFY;
+        }
+        if (name.startsWith("write outputs")) {
+            return WRITE;
         }
         if (name.startsWith("Source")) {
             return SOURCE;

@@ -40,8 +40,8 @@ import java.util.function.LongConsumer;
 
 /**
  * The texts as events through the real job: produced to an in-process broker, classified on a local mini-cluster,
- * read back {@code read_committed}. Two modes: throughput (all events waiting before the job starts) and latency (events
- * offered at a fixed rate while the job runs).
+ * read back {@code read_committed}. Two modes: throughput (events produced as fast as the producer can) and latency
+ * (events offered at a fixed rate); both after a warm-up of the same job.
  */
 final class PipelineBenchmark implements AutoCloseable {
     private static final String OUTPUT = "bench-out";
@@ -125,13 +125,16 @@ final class PipelineBenchmark implements AutoCloseable {
         createTopics(options, run);
         String topic = options.inputTopics().get(kind);
         JobClient job = start(options, false);
-        try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer(run, "read_committed")) {
+        try {
             int warmupEvents = minWarmupEvents > 0 ? warmUp(topic, run, texts, minWarmupEvents) : 0;
-            CpuSplit before = CpuSplit.snapshot();
-            Thread producer = produce(topic, texts, "e-", ratePerSecond, true);
-            Result result = collect(consumer, "e-", texts.size(), progress);
-            producer.join();
-            return result.withWarmup(warmupEvents, CpuSplit.between(before, CpuSplit.snapshot()));
+            // Reads from the end of what is committed now: the measured run does not also decode the warm-up's output.
+            try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer(run, "read_committed", true)) {
+                CpuSplit before = CpuSplit.snapshot();
+                Thread producer = produce(topic, texts, "e-", ratePerSecond, true);
+                Result result = collect(consumer, "e-", texts.size(), progress);
+                producer.join();
+                return result.withWarmup(warmupEvents, CpuSplit.between(before, CpuSplit.snapshot()));
+            }
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
@@ -140,7 +143,8 @@ final class PipelineBenchmark implements AutoCloseable {
     /**
      * Sends events through the job as fast as it takes them, in rounds of {@value #WARMUP_ROUND}, at least
      * {@code minEvents} and then until the JIT compiler was busy less than {@value #JIT_QUIET} of one core's time
-     * during a round, or {@value #MAX_WARMUP_SECONDS} s have passed. The raw run is measured warm, and a job that runs
+     * during two rounds in a row (one quiet round was often a lull: the JIT then took 14% of the measured run), or
+     * {@value #MAX_WARMUP_SECONDS} s have passed. The raw run is measured warm, and a job that runs
      * for hours spends next to nothing on compiling; but with a broker, Flink and the clients in one JVM the JIT took
      * 29% of the CPU during a cold pipeline's first 5,000 events and still 12% after 20,000.
      *
@@ -148,7 +152,7 @@ final class PipelineBenchmark implements AutoCloseable {
      */
     private int warmUp(String topic, String run, List<String> texts, int minEvents) throws Exception {
         // Reads uncommitted output: a round ends when the job has written it, not at the next checkpoint.
-        try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer(run, "read_uncommitted")) {
+        try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer(run, "read_uncommitted", false)) {
             return warmUp(topic, consumer, texts, minEvents);
         }
     }
@@ -158,6 +162,7 @@ final class PipelineBenchmark implements AutoCloseable {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long start = System.nanoTime();
         int sent = 0;
+        int quietRounds = 0;
         while (true) {
             List<String> round = new ArrayList<>(WARMUP_ROUND);
             for (int i = 0; i < WARMUP_ROUND; i++) {
@@ -173,7 +178,8 @@ final class PipelineBenchmark implements AutoCloseable {
             double seconds = (System.nanoTime() - start) / 1e9;
             System.err.printf(Locale.ROOT, "  warm-up: %,d events in %.0f s; JIT compiler busy %.0f%% of a core in the "
                     + "last round%n", sent, seconds, 100 * jitShare);
-            if (sent >= minEvents && (jitShare < JIT_QUIET || seconds > MAX_WARMUP_SECONDS)) {
+            quietRounds = jitShare < JIT_QUIET ? quietRounds + 1 : 0;
+            if (sent >= minEvents && (quietRounds >= 2 || seconds > MAX_WARMUP_SECONDS)) {
                 return sent;
             }
         }
@@ -199,6 +205,8 @@ final class PipelineBenchmark implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }, "bench-producer");
+        // A failed run must not be kept alive by a rate-limited producer.
+        producerThread.setDaemon(true);
         producerThread.start();
         return producerThread;
     }
@@ -231,14 +239,20 @@ final class PipelineBenchmark implements AutoCloseable {
         return env.executeAsync("bench " + model);
     }
 
-    private KafkaConsumer<byte[], byte[]> outputConsumer(String run, String isolationLevel) {
+    private KafkaConsumer<byte[], byte[]> outputConsumer(String run, String isolationLevel, boolean fromEnd) {
         KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(kafka.bootstrapServers(), isolationLevel);
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : outputTopics(run)) {
             consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
         consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        if (fromEnd) {
+            consumer.seekToEnd(partitions);
+            // Seeks are lazy: fix the positions now, before the measured events are produced.
+            partitions.forEach(consumer::position);
+        } else {
+            consumer.seekToBeginning(partitions);
+        }
         return consumer;
     }
 
@@ -262,7 +276,8 @@ final class PipelineBenchmark implements AutoCloseable {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 long now = System.currentTimeMillis();
                 if (record.topic().startsWith(DEAD)) {
-                    if (sourceId(deadLetterCodec.decode(record.value())).startsWith(prefix)) {
+                    String id = sourceId(deadLetterCodec.decode(record.value()));
+                    if (id.isEmpty() || id.startsWith(prefix)) {
                         deadLetters++;
                     }
                     continue;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The ceiling: the same classifier on the same texts, batch size and threads, called directly, with no Kafka and no
@@ -48,13 +49,24 @@ final class RawBenchmark {
 
     private static Result parallel(String model, List<String> texts, int batch, int threads, int parallelism,
             boolean shared, BatchShape shape) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(parallelism);
         try (TextClassifier common = shared ? open(model, threads) : null) {
+            return parallel(common, model, texts, batch, threads, parallelism, shape);
+        }
+    }
+
+    private static Result parallel(TextClassifier common, String model, List<String> texts, int batch, int threads,
+            int parallelism, BatchShape shape) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(parallelism);
+        try {
             List<Future<Result>> parts = new ArrayList<>();
             int slice = (texts.size() + parallelism - 1) / parallelism;
             long start = System.nanoTime();
             for (int p = 0; p < parallelism; p++) {
-                List<String> part = texts.subList(p * slice, Math.min(texts.size(), (p + 1) * slice));
+                List<String> part = texts.subList(Math.min(texts.size(), p * slice),
+                        Math.min(texts.size(), (p + 1) * slice));
+                if (part.isEmpty()) {
+                    continue;
+                }
                 parts.add(pool.submit(() -> {
                     if (common != null) {
                         return run(common, part, batch, shape, batch);
@@ -66,13 +78,15 @@ final class RawBenchmark {
             }
             double millisPerBatch = 0;
             for (Future<Result> part : parts) {
-                millisPerBatch += part.get().millisPerBatch() / parallelism;
+                millisPerBatch += part.get().millisPerBatch() / parts.size();
             }
             // Includes each caller's model loading when not shared: a little pessimistic, like the pipeline's start.
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Result(texts.size() / seconds, millisPerBatch);
         } finally {
+            // Every caller must be out of ONNX Runtime before the shared session closes.
             pool.shutdownNow();
+            pool.awaitTermination(1, TimeUnit.MINUTES);
         }
     }
 

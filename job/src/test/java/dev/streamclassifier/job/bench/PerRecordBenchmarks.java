@@ -104,7 +104,7 @@ public class PerRecordBenchmarks {
             };
             ClassifierConfig config = new ClassifierConfig(List.of(new TaskSpec("routing", "ticket-routing", "routing",
                     0.5f)), Map.of(EventKind.TICKET, List.of("routing")), BATCH, Duration.ofSeconds(10),
-                    BatchShape.ONE_BATCH, null, ExecutionDevice.CPU, 1, true, 10_000, 5, "review", "dead-letters");
+                    BatchShape.ONE_BATCH, null, ExecutionDevice.CPU, 1, true, 10_000, 0, "review", "dead-letters");
             harness = new OneInputStreamOperatorTestHarness<>(new ClassifyOperator(config, (model, c) -> instant));
             harness.open();
             SampleEvents samples = new SampleEvents(2);
