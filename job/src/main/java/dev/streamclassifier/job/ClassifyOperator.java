@@ -46,9 +46,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private final ClassifierOpener opener;
 
     private transient Map<String, BatchClassifier> classifiersByModel;
-    private transient Map<String, Float> thresholds;
-    /** Task by name, for the per-event routing decision; built once in open() instead of searched per prediction. */
-    private transient Map<String, TaskSpec> tasksByName;
+    /** Each task with its threshold and model manifest, by name: resolved once in open(), read per prediction. */
+    private transient Map<String, ResolvedTask> tasksByName;
     private transient List<TextEvent> buffer;
     private transient ScheduledFuture<?> batchTimer;
     private transient SingleObjectCodec<ClassifiedEvent> codec;
@@ -82,12 +81,11 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             throw new IllegalStateException("Cannot open the classifiers " + config.modelNames() + ": "
                     + e.getMessage(), e);
         }
-        thresholds = new HashMap<>();
         tasksByName = new HashMap<>();
         for (TaskSpec task : config.tasks()) {
-            tasksByName.put(task.name(), task);
             ModelManifest manifest = classifiersByModel.get(task.modelName()).manifest();
-            thresholds.put(task.name(), task.threshold() != null ? task.threshold() : manifest.threshold);
+            tasksByName.put(task.name(), new ResolvedTask(task,
+                    task.threshold() != null ? task.threshold() : manifest.threshold, manifest));
         }
         buffer = new ArrayList<>(config.maxBatchSize());
         codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
@@ -228,21 +226,25 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     }
 
     private Prediction prediction(TaskSpec task, ClassScores score) {
-        ModelManifest manifest = classifiersByModel.get(task.modelName()).manifest();
-        String label = score.bestLabel();
+        ResolvedTask resolved = tasksByName.get(task.name());
+        int best = score.bestIndex();
+        String label = score.labels().get(best);
         metrics.label(task.name(), label).inc();
         return Prediction.newBuilder()
                 .setTask(task.name())
                 .setLabel(label)
-                .setScore(score.bestScore())
+                .setScore(score.probabilities()[best])
                 .setScores(listedScores(score, config.topScores()))
-                .setThreshold(thresholds.get(task.name()))
-                .setModelName(manifest.name)
-                .setModelVersion(manifest.version)
+                .setThreshold(resolved.threshold())
+                .setModelName(resolved.manifest().name)
+                .setModelVersion(resolved.manifest().version)
                 .build();
     }
 
-    /** The {@code top} best classes' scores, best first; every class's, in label order, when {@code top} is 0. */
+    /** A task with what open() resolved for it: its threshold (the task's own, else the model's) and its manifest. */
+    private record ResolvedTask(TaskSpec spec, float threshold, ModelManifest manifest) {}
+
+    /** The {@code top} best classes' scores (every class's when {@code top} is 0 or covers them all). */
     static Map<String, Float> listedScores(ClassScores score, int top) {
         float[] probabilities = score.probabilities();
         int count = top <= 0 ? probabilities.length : Math.min(top, probabilities.length);
@@ -271,7 +273,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private void emit(TextEvent event, List<Prediction> predictions, boolean truncated, long inferenceMicros,
             int batchSize, long now) {
         boolean needsReview = predictions.stream().anyMatch(p -> p.getScore() < p.getThreshold()
-                || p.getLabel().equals(tasksByName.get(p.getTask()).reviewLabel()));
+                || p.getLabel().equals(tasksByName.get(p.getTask()).spec().reviewLabel()));
         ClassifiedEvent classified = ClassifiedEvent.newBuilder()
                 .setSourceKind(event.kind.sourceKind())
                 .setSourceId(event.id)
@@ -295,7 +297,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             topics.add(config.reviewTopic());
         } else {
             for (Prediction prediction : predictions) {
-                topics.add(tasksByName.get(prediction.getTask()).outputTopic());
+                topics.add(tasksByName.get(prediction.getTask()).spec().outputTopic());
             }
         }
         if (truncated) {
@@ -341,7 +343,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         final Histogram inferenceMicros;
         final Histogram endToEndMillis;
         private final MetricGroup labels;
-        private final Map<String, Counter> labelCounters = new HashMap<>();
+        /** Task → label → counter: looked up per prediction, so no key is built per record. */
+        private final Map<String, Map<String, Counter>> labelCounters = new HashMap<>();
 
         Metrics(MetricGroup group) {
             recordsIn = group.counter("classifierRecordsIn");
@@ -356,8 +359,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         }
 
         Counter label(String task, String label) {
-            return labelCounters.computeIfAbsent(task + "\u0000" + label,
-                    k -> labels.addGroup("task", task).addGroup("label", label).counter("count"));
+            return labelCounters.computeIfAbsent(task, t -> new HashMap<>())
+                    .computeIfAbsent(label, l -> labels.addGroup("task", task).addGroup("label", label).counter("count"));
         }
     }
 }

@@ -40,8 +40,12 @@ class BadInputCorpusITCase {
     @RegisterExtension
     static final KafkaExtension KAFKA = new KafkaExtension();
 
-    /** One input and where it must end: LABELLED, or DEAD with a fragment of the reason. */
-    private record Case(String name, String topic, byte[] key, byte[] value, String expected) {}
+    /** One input and where it must end: LABELLED, or DEAD with a reason (containing {@code reason} if given). */
+    private record Case(String name, String topic, byte[] key, byte[] value, String expected, String reason) {
+        Case(String name, String topic, byte[] key, byte[] value, String expected) {
+            this(name, topic, key, value, expected, "");
+        }
+    }
 
     private static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
@@ -80,11 +84,9 @@ class BadInputCorpusITCase {
         GenericRecord unknownRecord = new GenericData.Record(unknown);
         unknownRecord.put("id", "x");
         unknownRecord.put("text", "y");
-        // A valid header and fingerprint, then a string length of 2^30 with three bytes of data behind it.
-        byte[] hostileLength = Arrays.copyOf(validAvro, 13);
-        hostileLength[10] = (byte) 0x80;
-        hostileLength[11] = (byte) 0x80;
-        hostileLength[12] = (byte) 0x80;
+        // A valid header and fingerprint, then a complete varint claiming a 2^29-byte id, with little data behind it.
+        byte[] hostileLength = Arrays.copyOf(validAvro, 15);
+        System.arraycopy(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x04}, 0, hostileLength, 10, 5);
         byte[] corrupt = validAvro.clone();
         for (int i = 10; i < corrupt.length; i++) {
             corrupt[i] = (byte) 0xFF;
@@ -94,7 +96,7 @@ class BadInputCorpusITCase {
                 new Case("valid avro", chats, null, validAvro, "LABELLED"),
                 new Case("truncated avro", chats, null, Arrays.copyOf(validAvro, validAvro.length - 6), "DEAD"),
                 new Case("corrupt avro", chats, null, corrupt, "DEAD"),
-                new Case("hostile length prefix", chats, null, hostileLength, "DEAD"),
+                new Case("hostile length prefix", chats, null, hostileLength, "DEAD", "exceeds maximum allowed"),
                 new Case("unknown fingerprint", chats, null, encode(unknown, unknownRecord), "DEAD"),
                 new Case("older writer, field removed", tickets, utf8("k"), encode(v0Ticket, oldTicket), "LABELLED"),
                 new Case("newer writer, field added", chats, null, encode(v2Chat, newChat), "LABELLED"),
@@ -155,7 +157,8 @@ class BadInputCorpusITCase {
             assertThat(where).as(c.name).hasSize(1);
             assertThat(where.get(0)).as(c.name).startsWith(c.expected);
             if (c.expected.equals("DEAD")) {
-                assertThat(where.get(0)).as(c.name + " has a reason").matches("DEAD: \\w+: .{10,}");
+                assertThat(where.get(0)).as(c.name + " has a reason").matches("DEAD: \\w+: .{10,}")
+                        .contains(c.reason);
             }
         }
         ClassifiedEvent huge = labelled.stream().filter(e -> e.getSourceId().equals("huge")).findFirst().orElseThrow();

@@ -131,7 +131,8 @@ class FaultSuiteITCase {
         for (ClassifiedEvent event : reviewed) {
             wrongTopic += event.getNeedsReview() ? 0 : 1;
         }
-        int wrongLabel = countWrongLabels(all, textById);
+        LabelCheck labels = countWrongLabels(all, textById);
+        int wrongLabel = labels.wrong();
         LOG.info("fault suite: {} inputs, {} failures injected {}, {} outputs, lost {}, duplicated {}, wrong topic {}, "
                         + "wrong label {}", textById.size(), injectedAt.size(), injectedAt.keySet(), all.size(),
                 lost.size(), duplicated, wrongTopic, wrongLabel);
@@ -141,7 +142,12 @@ class FaultSuiteITCase {
         assertThat(duplicated).as("duplicated").isZero();
         assertThat(wrongTopic).as("on the wrong topic").isZero();
         assertThat(wrongLabel).as("labelled differently from the model on that text alone").isZero();
+        assertThat(labels.checked()).as("events whose label was checked (else the check above proves nothing)")
+                .isGreaterThan(all.size() / 2);
     }
+
+    /** How many events had a clear enough reference label to be checked, and how many of those got another. */
+    private record LabelCheck(int checked, int wrong) {}
 
     /**
      * The label each event got must be the one the model gives its text on its own. The int8 encoder quantizes
@@ -149,7 +155,8 @@ class FaultSuiteITCase {
      * you stupid idiot, nobody asked you" scores safe 0.67 alone and toxic 0.49-0.54 in batches of 32. So only texts
      * whose own top score leads the runner-up by 0.5 or more are held to their label.
      */
-    private static int countWrongLabels(List<ClassifiedEvent> events, Map<String, String> textById) throws Exception {
+    private static LabelCheck countWrongLabels(List<ClassifiedEvent> events, Map<String, String> textById)
+            throws Exception {
         Map<String, Map<String, ClassScores>> reference = new HashMap<>();
         ClassifierConfig config = TestConfigs.classifierConfig(1, Duration.ofMillis(1));
         int wrong = 0;
@@ -178,7 +185,7 @@ class FaultSuiteITCase {
             }
         }
         LOG.info("labels held to the model's own answer: {} of {} events", checkedLabels, events.size());
-        return wrong;
+        return new LabelCheck(checkedLabels, wrong);
     }
 
     private static List<ClassifiedEvent> readAll(String bootstrap) throws Exception {

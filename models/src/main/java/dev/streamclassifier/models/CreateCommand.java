@@ -197,16 +197,20 @@ final class CreateCommand {
         try (Embedder embedder = Embedder.open(encoders, encoderId, 128, threads)) {
             // Same texts in the same order as train embeds them, so the cache is shared with train.
             float[][] embeddings = embedder.embed(rows.stream().map(LabelledText::text).toList(), cache);
+            Map<String, List<Integer>> trainByLabel = new LinkedHashMap<>();
+            for (int i : split.train) {
+                trainByLabel.computeIfAbsent(rows.get(i).label(), l -> new ArrayList<>()).add(i);
+            }
+            float[][] descriptions = new float[labels.size()][];
+            for (int c = 0; c < labels.size(); c++) {
+                descriptions[c] = embedder.embed(List.of(describe(labels.get(c), template)))[0];
+            }
             for (int k : shots) {
                 Random random = new Random(seed);
-                Map<String, List<Integer>> trainByLabel = new LinkedHashMap<>();
-                for (int i : split.train) {
-                    trainByLabel.computeIfAbsent(rows.get(i).label(), l -> new ArrayList<>()).add(i);
-                }
                 float[][] weights = new float[labels.size()][];
                 for (int c = 0; c < labels.size(); c++) {
                     List<float[]> members = new ArrayList<>();
-                    members.add(embedder.embed(List.of(describe(labels.get(c), template)))[0]);
+                    members.add(descriptions[c]);
                     List<Integer> pool = new ArrayList<>(trainByLabel.getOrDefault(labels.get(c), List.of()));
                     Collections.shuffle(pool, random);
                     for (int i : pool.subList(0, Math.min(k, pool.size()))) {

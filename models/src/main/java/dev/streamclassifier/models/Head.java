@@ -126,31 +126,31 @@ public record Head(int inputSize, float[][] weights, float[] bias, float[][] hid
         if (hiddenWeights == null) {
             return features;
         }
-        float[] hidden = new float[hiddenBias.length];
+        double[] preActivation = affine(hiddenWeights, hiddenBias, features);
+        float[] hidden = new float[preActivation.length];
         for (int h = 0; h < hidden.length; h++) {
-            double sum = hiddenBias[h];
-            float[] row = hiddenWeights[h];
-            for (int j = 0; j < row.length; j++) {
-                sum += row[j] * features[j];
-            }
-            hidden[h] = (float) Math.max(0, sum);
+            hidden[h] = (float) Math.max(0, preActivation[h]);
         }
         return hidden;
     }
 
     /** Logits of the output layer, before softmax and fallback. */
     public double[] logits(float[] features) {
-        float[] input = lastLayerInput(features);
-        double[] logits = new double[bias.length];
-        for (int c = 0; c < logits.length; c++) {
-            double sum = bias[c];
-            float[] row = weights[c];
+        return affine(weights, bias, lastLayerInput(features));
+    }
+
+    /** {@code weights · input + bias}, one value per row. */
+    private static double[] affine(float[][] weights, float[] bias, float[] input) {
+        double[] out = new double[bias.length];
+        for (int r = 0; r < out.length; r++) {
+            double sum = bias[r];
+            float[] row = weights[r];
             for (int j = 0; j < row.length; j++) {
                 sum += row[j] * input[j];
             }
-            logits[c] = sum;
+            out[r] = sum;
         }
-        return logits;
+        return out;
     }
 
     /** Probabilities for one feature vector (see {@link #features}), as the ONNX graph computes them. */

@@ -58,12 +58,7 @@ public final class OnnxComposer {
         builder.addInitializer(floatTensor("sc_count_floor", new long[0], new float[] {1e-9f}));
         nodes.add("Max", List.of("sc_counts", "sc_count_floor"), "sc_counts_safe");
         nodes.add("Div", List.of("sc_summed", "sc_counts_safe"), "sc_mean");
-        nodes.add("Mul", List.of("sc_mean", "sc_mean"), "sc_squares");
-        nodes.reduceSum("sc_squares", "sc_square_sum", 1, true);
-        nodes.add("Sqrt", List.of("sc_square_sum"), "sc_norm");
-        builder.addInitializer(floatTensor("sc_norm_floor", new long[0], new float[] {1e-12f}));
-        nodes.add("Max", List.of("sc_norm", "sc_norm_floor"), "sc_norm_safe");
-        nodes.add("Div", List.of("sc_mean", "sc_norm_safe"), EMBEDDING);
+        l2Normalise(builder, nodes, "sc_mean", "sc", EMBEDDING);
         builder.addOutput(floatMatrix(EMBEDDING, hidden));
         return encoder.toBuilder().setGraph(builder).build();
     }
@@ -130,6 +125,17 @@ public final class OnnxComposer {
         return model.build();
     }
 
+    /** Row-wise L2 normalisation of {@code input} into {@code output}; intermediate tensors are named {@code prefix_*}. */
+    private static void l2Normalise(GraphProto.Builder builder, Nodes nodes, String input, String prefix,
+            String output) {
+        nodes.add("Mul", List.of(input, input), prefix + "_squares");
+        nodes.reduceSum(prefix + "_squares", prefix + "_square_sum", 1, true);
+        nodes.add("Sqrt", List.of(prefix + "_square_sum"), prefix + "_norm");
+        builder.addInitializer(floatTensor(prefix + "_norm_floor", new long[0], new float[] {1e-12f}));
+        nodes.add("Max", List.of(prefix + "_norm", prefix + "_norm_floor"), prefix + "_norm_safe");
+        nodes.add("Div", List.of(input, prefix + "_norm_safe"), output);
+    }
+
     /** Word-piece uni/bigram counts of input_ids, times idf, L2-normalised, appended to the embedding. */
     private static String appendLexical(GraphProto.Builder builder, Nodes nodes, LexicalFeatures lexical) {
         int size = lexical.size();
@@ -156,12 +162,7 @@ public final class OnnxComposer {
         builder.addNode(tfidf);
         builder.addInitializer(floatTensor("sc_idf", new long[] {size}, lexical.idf()));
         nodes.add("Mul", List.of("sc_ngram_counts", "sc_idf"), "sc_tfidf");
-        nodes.add("Mul", List.of("sc_tfidf", "sc_tfidf"), "sc_tfidf_squares");
-        nodes.reduceSum("sc_tfidf_squares", "sc_tfidf_square_sum", 1, true);
-        nodes.add("Sqrt", List.of("sc_tfidf_square_sum"), "sc_tfidf_norm");
-        builder.addInitializer(floatTensor("sc_tfidf_norm_floor", new long[0], new float[] {1e-12f}));
-        nodes.add("Max", List.of("sc_tfidf_norm", "sc_tfidf_norm_floor"), "sc_tfidf_norm_safe");
-        nodes.add("Div", List.of("sc_tfidf", "sc_tfidf_norm_safe"), "sc_lexical");
+        l2Normalise(builder, nodes, "sc_tfidf", "sc_tfidf", "sc_lexical");
         nodes.add("Concat", List.of(EMBEDDING, "sc_lexical"), "sc_features", intAttr("axis", 1));
         return "sc_features";
     }

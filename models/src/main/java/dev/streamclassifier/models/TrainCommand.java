@@ -70,7 +70,8 @@ final class TrainCommand {
     }
 
     /** What training produced: the head, its validation figures and the baseline's. */
-    record Result(Head head, List<String> labels, double temperature, Evaluation validation, double[] threshold,
+    record Result(Head head, List<String> labels, double temperature, Evaluation validation,
+            Evaluation.CoveragePoint threshold,
             Evaluation baseline, double trainSeconds, int trainCount, Map<String, Object> extra) {}
 
     static void run(CommandLine line) throws Exception {
@@ -79,7 +80,6 @@ final class TrainCommand {
         String description = line.get("description", "");
         Path out = Path.of(line.get("out", "models/heads"));
         boolean printConfusion = line.flag("print-confusion");
-        line.get("name", null);
         if (options.name().equals("model")) {
             throw new IllegalArgumentException("--name is required");
         }
@@ -98,7 +98,7 @@ final class TrainCommand {
         manifest.inputNames = List.of("input_ids", "attention_mask", "token_type_ids");
         manifest.outputName = OnnxComposer.PROBABILITIES;
         manifest.maxTokens = options.maxTokens();
-        manifest.threshold = (float) result.threshold()[0];
+        manifest.threshold = (float) result.threshold().threshold();
         manifest.temperature = (float) result.temperature();
         manifest.metrics = metrics(options, result);
 
@@ -135,7 +135,8 @@ final class TrainCommand {
                     result.baseline().accuracy(), result.baseline().macroF1()));
         }
         text.append(String.format(Locale.ROOT, "; threshold %.2f keeps %.1f%% at accuracy %.4f; head trained in %.1f s.",
-                result.threshold()[0], 100 * result.threshold()[1], result.threshold()[2], result.trainSeconds()));
+                result.threshold().threshold(), 100 * result.threshold().coverage(), result.threshold().accuracy(),
+                result.trainSeconds()));
         return text.toString();
     }
 
@@ -146,8 +147,8 @@ final class TrainCommand {
         metrics.put("validation_accuracy", round(result.validation().accuracy()));
         metrics.put("validation_macro_f1", round(result.validation().macroF1()));
         result.extra().forEach(metrics::put);
-        metrics.put("coverage_at_threshold", round(result.threshold()[1]));
-        metrics.put("accuracy_at_threshold", round(result.threshold()[2]));
+        metrics.put("coverage_at_threshold", round(result.threshold().coverage()));
+        metrics.put("accuracy_at_threshold", round(result.threshold().accuracy()));
         if (result.baseline() != null) {
             metrics.put("baseline_accuracy", round(result.baseline().accuracy()));
             metrics.put("baseline_macro_f1", round(result.baseline().macroF1()));
@@ -183,10 +184,9 @@ final class TrainCommand {
         System.err.printf(Locale.ROOT, "%s: %,d rows, %d labels, encoder %s, head %s%n", options.name(), rows.size(),
                 labels.size(), options.encoderId(), options.headDescription());
 
-        Split split0 = options.validationFile() == null
+        Split split = options.validationFile() == null
                 ? Split.stratified(rows, labels, options.validationFraction(), options.seed())
                 : Split.given(rows.size(), validationStart);
-        Split split = split0;
         List<String> dataTexts = rows.stream().map(LabelledText::text).toList();
         // A create-style YAML's descriptions and examples join the training side only, repeated --examples-weight
         // times so a few hand-written sentences count against thousands of data rows; validation stays data only.
@@ -261,14 +261,10 @@ final class TrainCommand {
         double trainSeconds = (System.nanoTime() - start) / 1e9;
 
         Evaluation evaluation = new Evaluation(labels);
-        float[] bestScores = new float[validX.length];
-        boolean[] right = new boolean[validX.length];
         for (int i = 0; i < validX.length; i++) {
             float[] p = head.probabilities(validX[i]);
             int best = argmax(p);
             evaluation.add(labels.get(validY[i]), best, p[best]);
-            bestScores[i] = p[best];
-            right[i] = best == validY[i];
         }
         if (options.fallbackLabel() != null) {
             extra.putAll(fallbackFigures(evaluation, labels.indexOf(options.fallbackLabel()), options.fallbackLabel()));
@@ -276,7 +272,7 @@ final class TrainCommand {
         if (options.dataFiles().size() > 1 && options.validationFile() == null) {
             extra.putAll(bySource(rows, options, split, head, validX, labels));
         }
-        double[] threshold = pickThreshold(bestScores, right, options.targetPrecision());
+        Evaluation.CoveragePoint threshold = pickThreshold(evaluation, options.targetPrecision());
 
         Evaluation baseline = null;
         if (options.baseline()) {
@@ -453,29 +449,19 @@ final class TrainCommand {
     }
 
     /**
-     * The lowest threshold (on a 0.05 grid, at least 0.3) at which the predictions kept are right at least
-     * {@code targetPrecision} of the time; returns threshold, coverage and accuracy of the kept ones.
+     * The lowest threshold (on a 0.05 grid, at least 0.3) at which the validation predictions kept are right at least
+     * {@code targetPrecision} of the time, with the coverage and accuracy of the kept ones (as {@code eval} reports
+     * them); the highest grid point when none reaches it.
      */
-    static double[] pickThreshold(float[] bestScores, boolean[] right, double targetPrecision) {
-        double[] last = null;
+    static Evaluation.CoveragePoint pickThreshold(Evaluation validation, double targetPrecision) {
+        Evaluation.CoveragePoint point = null;
         for (int step = 6; step <= 19; step++) {
-            double threshold = step * 0.05;
-            long kept = 0;
-            long keptRight = 0;
-            for (int i = 0; i < bestScores.length; i++) {
-                if (bestScores[i] >= threshold) {
-                    kept++;
-                    keptRight += right[i] ? 1 : 0;
-                }
-            }
-            double coverage = (double) kept / Math.max(1, bestScores.length);
-            double accuracy = kept == 0 ? 1 : (double) keptRight / kept;
-            last = new double[] {threshold, coverage, accuracy};
-            if (accuracy >= targetPrecision) {
-                return last;
+            point = validation.coverageAt(step / 20.0);
+            if (point.accuracy() >= targetPrecision) {
+                return point;
             }
         }
-        return last;
+        return point;
     }
 
     static float[][] concatRows(float[][] a, float[][] b) {

@@ -102,13 +102,17 @@ class TrainingTest {
 
     @Test
     void thresholdIsTheLowestThatReachesTheTargetPrecision() {
-        float[] scores = {0.95f, 0.9f, 0.8f, 0.6f, 0.4f};
-        boolean[] right = {true, true, true, false, false};
+        Evaluation validation = new Evaluation(List.of("a", "b"));
+        validation.add("a", 0, 0.95f);
+        validation.add("a", 0, 0.9f);
+        validation.add("a", 0, 0.8f);
+        validation.add("b", 0, 0.6f);
+        validation.add("b", 0, 0.4f);
 
-        double[] picked = TrainCommand.pickThreshold(scores, right, 0.95);
+        Evaluation.CoveragePoint picked = TrainCommand.pickThreshold(validation, 0.95);
 
-        assertThat(picked[0]).isCloseTo(0.65, within(1e-9));
-        assertThat(picked[1]).isCloseTo(0.6, within(1e-9));
-        assertThat(picked[2]).isEqualTo(1.0);
+        assertThat(picked.threshold()).isCloseTo(0.65, within(1e-9));
+        assertThat(picked.coverage()).isCloseTo(0.6, within(1e-9));
+        assertThat(picked.accuracy()).isEqualTo(1.0);
     }
 }

@@ -97,8 +97,7 @@ public final class BenchCommand {
 
         // The raw run cuts batches exactly as the pipeline's operator will (sorted micro-batches by default).
         ClassifierOptions jobOptions = ClassifierOptions.fromArgs(extraOptions.toArray(String[]::new));
-        BatchShape shape = new BatchShape(jobOptions.get(ClassifierOptions.SORT_BY_LENGTH),
-                jobOptions.get(ClassifierOptions.MICRO_BATCH_SIZE), false);
+        BatchShape shape = jobOptions.classifierConfig().batchShape();
         boolean shared = jobOptions.get(ClassifierOptions.SHARE_SESSION);
         progress("raw: %s on %,d texts, batch %d (%s), %d caller(s) x %d thread(s)%s, best of 3 ...", model,
                 texts.size(), batch, shape, parallelism, threads, parallelism > 1 && shared ? " on one session" : "");

@@ -12,6 +12,7 @@ import dev.streamclassifier.schemas.ChatMessage;
 import dev.streamclassifier.schemas.DeadLetter;
 import dev.streamclassifier.schemas.Email;
 import dev.streamclassifier.schemas.Ticket;
+import org.apache.avro.specific.SpecificRecordBase;
 import dev.streamclassifier.schemas.SingleObjectCodec;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -54,6 +55,8 @@ final class PipelineBenchmark implements AutoCloseable {
     private final EmbeddedKafka kafka;
     private final String model;
     private final EventKind kind;
+    /** Decodes this run's input events (all three schemas have an {@code id}), to tell a dead letter's phase. */
+    private final SingleObjectCodec<SpecificRecordBase> inputs;
     private final int batch;
     private final int threads;
     private final int parallelism;
@@ -69,6 +72,11 @@ final class PipelineBenchmark implements AutoCloseable {
         this.parallelism = parallelism;
         this.maxBatchDelay = maxBatchDelay;
         this.extraOptions = extraOptions;
+        this.inputs = SingleObjectCodec.<SpecificRecordBase>of(switch (kind) {
+            case CHAT -> ChatMessage.getClassSchema();
+            case TICKET -> Ticket.getClassSchema();
+            case EMAIL -> Email.getClassSchema();
+        });
         this.kafka = EmbeddedKafka.start(null);
     }
 
@@ -124,7 +132,7 @@ final class PipelineBenchmark implements AutoCloseable {
         ClassifierOptions options = options(run);
         createTopics(options, run);
         String topic = options.inputTopics().get(kind);
-        JobClient job = start(options, false);
+        JobClient job = start(options);
         try {
             int warmupEvents = minWarmupEvents > 0 ? warmUp(topic, run, texts, minWarmupEvents) : 0;
             // Reads from the end of what is committed now: the measured run does not also decode the warm-up's output.
@@ -228,13 +236,13 @@ final class PipelineBenchmark implements AutoCloseable {
         kafka.createTopics(topics, Math.max(1, parallelism));
     }
 
-    private JobClient start(ClassifierOptions options, boolean bounded) throws Exception {
+    private JobClient start(ClassifierOptions options) throws Exception {
         Configuration configuration = new Configuration();
         configuration.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(1, parallelism));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(configuration);
         env.setParallelism(1);
         ClassifierJob.configureCheckpointing(env, options);
-        KafkaConnectors connectors = new KafkaConnectors(options, bounded);
+        KafkaConnectors connectors = new KafkaConnectors(options, false);
         ClassifierJob.buildPipeline(env, options, connectors, connectors);
         return env.executeAsync("bench " + model);
     }
@@ -317,11 +325,7 @@ final class PipelineBenchmark implements AutoCloseable {
                     : deadLetter.getValue().duplicate();
             byte[] value = new byte[buffer.remaining()];
             buffer.get(value);
-            return switch (kind) {
-                case CHAT -> SingleObjectCodec.<ChatMessage>of(ChatMessage.getClassSchema()).decode(value).getId();
-                case TICKET -> SingleObjectCodec.<Ticket>of(Ticket.getClassSchema()).decode(value).getId();
-                case EMAIL -> SingleObjectCodec.<Email>of(Email.getClassSchema()).decode(value).getId();
-            };
+            return String.valueOf(inputs.decode(value).get("id"));
         } catch (IOException | RuntimeException e) {
             return "";
         }
