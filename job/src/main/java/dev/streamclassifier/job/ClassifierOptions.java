@@ -93,8 +93,10 @@ public final class ClassifierOptions {
     public static final ConfigOption<Integer> MAX_BATCH_SIZE = ConfigOptions.key("classifier.batch.max-size")
             .intType().defaultValue(32).withDescription("A batch runs as soon as it holds this many events.");
     public static final ConfigOption<Duration> MAX_BATCH_DELAY = ConfigOptions.key("classifier.batch.max-delay")
-            .durationType().defaultValue(Duration.ofMillis(50))
-            .withDescription("A batch runs at the latest this long after its first event arrived.");
+            .durationType().defaultValue(Duration.ZERO)
+            .withDescription("How long a batch may wait for more events once the slot's inference thread is free. 0 "
+                    + "starts it at once: under load, events gather while the previous batch runs, so batches still "
+                    + "grow to max-size; a delay buys fuller batches (less CPU per event) at the price of latency.");
     public static final ConfigOption<Boolean> SORT_BY_LENGTH = ConfigOptions.key("classifier.batch.sort-by-length")
             .booleanType().defaultValue(true)
             .withDescription("Sort each batch by token count and run it in micro-batches of texts of similar length, "
@@ -332,8 +334,9 @@ public final class ClassifierOptions {
         if (get(MAX_BATCH_SIZE) < 1 || get(MAX_BATCH_SIZE) > 4096) {
             problems.add("classifier.batch.max-size must be between 1 and 4096, was " + get(MAX_BATCH_SIZE));
         }
-        if (get(MAX_BATCH_DELAY).isNegative() || get(MAX_BATCH_DELAY).isZero()) {
-            problems.add("classifier.batch.max-delay must be positive, e.g. 50 ms");
+        if (get(MAX_BATCH_DELAY).isNegative()) {
+            problems.add("classifier.batch.max-delay must be 0 (a batch starts as soon as the slot's inference thread "
+                    + "is free) or more, e.g. 20 ms");
         }
         if (get(MICRO_BATCH_SIZE) < 0) {
             problems.add("classifier.batch.micro-size must be 0 (one call per batch) or more");

@@ -7,6 +7,7 @@ import dev.streamclassifier.udf.BatchClassifier;
 import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.Closeables;
 import dev.streamclassifier.udf.ModelManifest;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -25,13 +26,24 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Classifies text events in batches. Loads its classifiers in {@link #open()} (one set per parallel instance, i.e.
- * per task slot), buffers events, and runs a batch when {@code maxBatchSize} events are buffered, when
- * {@code maxBatchDelay} has passed since the first buffered event, before every checkpoint barrier, and at end of
- * input. Nothing is buffered across a checkpoint, so the transactional sinks downstream stay exactly-once.
+ * per task slot), buffers events, and hands a batch to an inference thread of its own, so the next batch forms while
+ * one runs. A batch starts when the inference thread is free and the batch is due: full ({@code maxBatchSize}), or
+ * its first event has waited {@code maxBatchDelay} (at once when that is zero, so under load batches grow by
+ * themselves while the previous one runs). A full batch that finds the inference thread busy holds the task thread
+ * until it is free, which is how back-pressure reaches the source. Before every checkpoint barrier and at end of input
+ * the running batch is awaited and the rest classified, so nothing is buffered across a checkpoint and the
+ * transactional sink downstream stays exactly-once. Results are emitted on the task thread, in input order.
  *
  * <p>Each event gets one prediction per task configured for its kind, and is emitted, encoded, to each task's topic,
  * or to the review topic when any prediction scored under its task's threshold or is its task's review label. A text that makes the model fail is
@@ -50,6 +62,13 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private transient Map<String, ResolvedTask> tasksByName;
     private transient List<TextEvent> buffer;
     private transient ScheduledFuture<?> batchTimer;
+    /** Set when the buffered batch's first event has waited {@code maxBatchDelay}. */
+    private transient boolean bufferDue;
+    private transient ExecutorService inferenceThread;
+    /** Where the inference thread asks the task thread to emit a finished batch. */
+    private transient MailboxExecutor mailbox;
+    /** The batch on the inference thread, or null; read and written by the task thread only. */
+    private transient RunningBatch running;
     private transient SingleObjectCodec<ClassifiedEvent> codec;
     private transient DeadLetters deadLetters;
     private transient Metrics metrics;
@@ -88,6 +107,13 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
                     task.threshold() != null ? task.threshold() : manifest.threshold, manifest));
         }
         buffer = new ArrayList<>(config.maxBatchSize());
+        mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(getOperatorConfig().getChainIndex());
+        String threadName = "classify inference " + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
+        inferenceThread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, threadName);
+            thread.setDaemon(true);
+            return thread;
+        });
         codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
         deadLetters = new DeadLetters(config.deadLetterTopic());
         metrics = new Metrics(getMetricGroup());
@@ -97,57 +123,134 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     public void processElement(StreamRecord<TextEvent> element) throws Exception {
         buffer.add(element.getValue());
         metrics.recordsIn.inc();
-        if (buffer.size() >= config.maxBatchSize()) {
-            flush();
-        } else if (buffer.size() == 1) {
-            long deadline = getProcessingTimeService().getCurrentProcessingTime() + config.maxBatchDelay().toMillis();
+        long delay = config.maxBatchDelay().toMillis();
+        if (buffer.size() == 1 && delay > 0) {
+            long deadline = getProcessingTimeService().getCurrentProcessingTime() + delay;
             batchTimer = getProcessingTimeService().registerTimer(deadline, this);
         }
+        startBatchIfDue();
     }
 
     @Override
     public void onProcessingTime(long time) throws Exception {
         batchTimer = null;
-        flush();
+        bufferDue = true;
+        startBatchIfDue();
     }
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        flush();
+        classifyEverything();
     }
 
     @Override
     public void finish() throws Exception {
-        flush();
+        classifyEverything();
         super.finish();
     }
 
-    /** Number of events waiting for the next batch; 0 after every flush. Visible for tests. */
+    /** Number of events waiting for the next batch. Visible for tests. */
     int buffered() {
         return buffer == null ? 0 : buffer.size();
     }
 
-    private void flush() throws Exception {
-        if (batchTimer != null) {
-            batchTimer.cancel(false);
-            batchTimer = null;
+    /** Waits for the batch on the inference thread, if any, and emits it. Visible for tests. */
+    void awaitRunningBatch() throws Exception {
+        RunningBatch batch = running;
+        if (batch == null) {
+            return;
+        }
+        running = null;
+        BatchScores scores;
+        try {
+            scores = batch.scores.get();
+        } catch (ExecutionException e) {
+            throw rethrowable(e.getCause());
+        }
+        emitBatch(batch.events, scores);
+    }
+
+    /**
+     * Starts the buffered batch on the inference thread when it is due and the thread is free; a full batch waits for
+     * the thread. Runs on the task thread after every event, timer and finished batch.
+     */
+    private void startBatchIfDue() throws Exception {
+        if (running != null && running.scores.isDone()) {
+            awaitRunningBatch();
         }
         if (buffer.isEmpty()) {
             return;
         }
-        List<TextEvent> batch = buffer;
-        buffer = new ArrayList<>(config.maxBatchSize());
-        classify(batch);
+        boolean full = buffer.size() >= config.maxBatchSize();
+        if (!full && !bufferDue && !config.maxBatchDelay().isZero()) {
+            return;
+        }
+        if (running != null) {
+            if (!full) {
+                return;
+            }
+            awaitRunningBatch();
+        }
+        List<TextEvent> events = takeBuffer();
+        CompletableFuture<BatchScores> scores = CompletableFuture.supplyAsync(() -> infer(events), inferenceThread);
+        running = new RunningBatch(events, scores);
+        scores.whenComplete((result, failure) -> {
+            try {
+                mailbox.execute(this::startBatchIfDue, "emit a classified batch");
+            } catch (RejectedExecutionException closing) {
+                // The task is shutting down; whoever closes it has already stopped waiting for this batch.
+            }
+        });
     }
 
-    private void classify(List<TextEvent> batch) throws Exception {
+    /** Emits the running batch and classifies the buffer on the task thread: nothing stays in flight. */
+    private void classifyEverything() throws Exception {
+        awaitRunningBatch();
+        if (!buffer.isEmpty()) {
+            List<TextEvent> events = takeBuffer();
+            emitBatch(events, infer(events));
+        }
+    }
+
+    private List<TextEvent> takeBuffer() {
+        if (batchTimer != null) {
+            batchTimer.cancel(false);
+            batchTimer = null;
+        }
+        bufferDue = false;
+        List<TextEvent> events = buffer;
+        buffer = new ArrayList<>(config.maxBatchSize());
+        return events;
+    }
+
+    private static Exception rethrowable(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return cause instanceof Exception exception ? exception : new IllegalStateException(cause);
+    }
+
+    /** A batch handed to the inference thread and its scores to come. */
+    private record RunningBatch(List<TextEvent> events, CompletableFuture<BatchScores> scores) {}
+
+    /**
+     * What inference made of a batch: per event, its tasks' scores in task order, or the reason it failed. Built on
+     * the inference thread, read on the task thread.
+     */
+    private record BatchScores(List<List<TaskScore>> perEvent, String[] failures, long inferenceMicros) {}
+
+    private record TaskScore(TaskSpec task, ClassScores score) {}
+
+    /** Runs every task's model on its members of the batch. Touches no operator state but the classifiers. */
+    private BatchScores infer(List<TextEvent> batch) {
         int size = batch.size();
-        List<List<Prediction>> predictions = new ArrayList<>(size);
-        boolean[] truncated = new boolean[size];
+        List<List<TaskScore>> perEvent = new ArrayList<>(size);
         String[] failures = new String[size];
         for (int i = 0; i < size; i++) {
-            predictions.add(new ArrayList<>(2));
+            perEvent.add(new ArrayList<>(2));
         }
         long inferenceNanos = 0;
         for (TaskSpec task : config.tasks()) {
@@ -165,26 +268,35 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             List<ClassScores> scores = classifyGuarded(task, batch, members, failures);
             inferenceNanos += System.nanoTime() - start;
             for (int m = 0; m < members.size(); m++) {
-                ClassScores score = scores.get(m);
-                if (score != null) {
-                    int i = members.get(m);
-                    predictions.get(i).add(prediction(task, score));
-                    truncated[i] |= score.truncated();
+                if (scores.get(m) != null) {
+                    perEvent.get(members.get(m)).add(new TaskScore(task, scores.get(m)));
                 }
             }
         }
-        long inferenceMicros = inferenceNanos / 1000;
+        return new BatchScores(perEvent, failures, inferenceNanos / 1000);
+    }
+
+    private void emitBatch(List<TextEvent> batch, BatchScores scores) {
+        int size = batch.size();
         metrics.batchSize.update(size);
-        metrics.inferenceMicros.update(inferenceMicros);
+        metrics.inferenceMicros.update(scores.inferenceMicros());
         long now = getProcessingTimeService().getCurrentProcessingTime();
         for (int i = 0; i < size; i++) {
             TextEvent event = batch.get(i);
-            if (failures[i] != null) {
+            String failure = scores.failures()[i];
+            if (failure != null) {
                 metrics.deadLetters.inc();
-                output.collect(DeadLetters.TAG, new StreamRecord<>(deadLetters.of(event, "INFERENCE", failures[i])));
+                output.collect(DeadLetters.TAG, new StreamRecord<>(deadLetters.of(event, "INFERENCE", failure)));
                 continue;
             }
-            emit(event, predictions.get(i), truncated[i], inferenceMicros, size, now);
+            List<TaskScore> taskScores = scores.perEvent().get(i);
+            List<Prediction> predictions = new ArrayList<>(taskScores.size());
+            boolean truncated = false;
+            for (TaskScore taskScore : taskScores) {
+                predictions.add(prediction(taskScore.task(), taskScore.score()));
+                truncated |= taskScore.score().truncated();
+            }
+            emit(event, predictions, truncated, scores.inferenceMicros(), size, now);
         }
     }
 
@@ -194,7 +306,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
      * {@code failures}). Throws when no text could be classified: then the model, not the input, is at fault.
      */
     private List<ClassScores> classifyGuarded(TaskSpec task, List<TextEvent> batch, List<Integer> members,
-            String[] failures) throws Exception {
+            String[] failures) {
         BatchClassifier classifier = classifiersByModel.get(task.modelName());
         List<String> texts = new ArrayList<>(members.size());
         for (int i : members) {
@@ -322,6 +434,14 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             if (batchTimer != null) {
                 batchTimer.cancel(false);
                 batchTimer = null;
+            }
+            if (inferenceThread != null) {
+                // A batch may still run after a failure or cancellation: the classifiers close only once it is done.
+                inferenceThread.shutdownNow();
+                if (!inferenceThread.awaitTermination(1, TimeUnit.MINUTES)) {
+                    LOG.warn("The inference thread did not stop within a minute; closing its classifiers anyway");
+                }
+                inferenceThread = null;
             }
             if (classifiersByModel != null) {
                 Closeables.closeAll(classifiersByModel.values().toArray(AutoCloseable[]::new));

@@ -4,6 +4,7 @@ import dev.streamclassifier.schemas.ClassifiedEvent;
 import dev.streamclassifier.schemas.SingleObjectCodec;
 import dev.streamclassifier.udf.ClassScores;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
@@ -65,9 +67,10 @@ class ClassifyOperatorTest {
         assertThat(operator.buffered()).isEqualTo(MAX_BATCH - 1);
 
         harness.processElement(new StreamRecord<>(chat("c3", "thanks, that helps a lot")));
+        assertThat(operator.buffered()).isZero();
+        operator.awaitRunningBatch();
 
         assertThat(outputs()).hasSize(MAX_BATCH);
-        assertThat(operator.buffered()).isZero();
         assertThat(decode(outputs().get(0)).getBatchSize()).isEqualTo(MAX_BATCH);
     }
 
@@ -78,9 +81,10 @@ class ClassifyOperatorTest {
         assertThat(outputs()).isEmpty();
 
         harness.setProcessingTime(1_000 + MAX_DELAY.toMillis());
+        assertThat(operator.buffered()).isZero();
+        operator.awaitRunningBatch();
 
         assertThat(outputs()).hasSize(1);
-        assertThat(operator.buffered()).isZero();
     }
 
     @Test
@@ -110,6 +114,7 @@ class ClassifyOperatorTest {
         for (int i = 0; i < MAX_BATCH; i++) {
             harness.processElement(new StreamRecord<>(chat("a" + i, "nice weather today")));
         }
+        operator.awaitRunningBatch();
         assertThat(outputs()).hasSize(MAX_BATCH);
         harness.setProcessingTime(1_050);
         harness.processElement(new StreamRecord<>(chat("b", "see you soon")));
@@ -117,7 +122,10 @@ class ClassifyOperatorTest {
         harness.setProcessingTime(1_000 + MAX_DELAY.toMillis());
 
         assertThat(outputs()).hasSize(MAX_BATCH);
+        assertThat(operator.buffered()).isEqualTo(1);
         harness.setProcessingTime(1_050 + MAX_DELAY.toMillis());
+        assertThat(operator.buffered()).isZero();
+        operator.awaitRunningBatch();
         assertThat(outputs()).hasSize(MAX_BATCH + 1);
     }
 
@@ -183,5 +191,79 @@ class ClassifyOperatorTest {
             assertThat(record.topic).isEqualTo(TestConfigs.REVIEW);
             assertThat(decode(record).getNeedsReview()).isTrue();
         });
+    }
+
+    @Test
+    void withNoDelayTheNextBatchFormsWhileOneRunsAndStartsWhenItEnds() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        FaultyClassifiers.GATES.put("overlap", gate);
+        ClassifyOperator gated = new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, Duration.ZERO),
+                FaultyClassifiers.opener("overlap"));
+        try (var own = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(gated)) {
+            own.open();
+            own.processElement(new StreamRecord<>(chat("first", "good morning")));
+            assertThat(gated.buffered()).as("a lone event starts at once on a free inference thread").isZero();
+            own.processElement(new StreamRecord<>(chat("second", "see you at lunch")));
+            own.processElement(new StreamRecord<>(chat("third", "thanks a lot")));
+            assertThat(gated.buffered()).as("events wait while the first batch runs").isEqualTo(2);
+            assertThat(own.extractOutputValues()).isEmpty();
+
+            gate.countDown();
+            runNextMail(own);
+            runNextMail(own);
+
+            List<ClassifiedEvent> events = new java.util.ArrayList<>();
+            for (OutboundRecord record : own.extractOutputValues()) {
+                events.add(decode(record));
+            }
+            assertThat(events).extracting(e -> e.getSourceId().toString()).containsExactly("first", "second", "third");
+            assertThat(events).extracting(ClassifiedEvent::getBatchSize).containsExactly(1, 2, 2);
+        } finally {
+            FaultyClassifiers.GATES.remove("overlap");
+        }
+    }
+
+    @Test
+    void aFullBatchWaitsForTheInferenceThreadAndEveryEventIsEmittedInOrder() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        FaultyClassifiers.GATES.put("full", gate);
+        ClassifyOperator gated = new ClassifyOperator(TestConfigs.classifierConfig(2, Duration.ZERO),
+                FaultyClassifiers.opener("full"));
+        try (var own = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(gated)) {
+            own.open();
+            own.processElement(new StreamRecord<>(chat("a", "one")));
+            own.processElement(new StreamRecord<>(chat("b", "two")));
+            Thread opener = new Thread(() -> {
+                sleepQuietly(200);
+                gate.countDown();
+            });
+            opener.start();
+            // The buffer is full (b, c) while "a" runs: this call returns only once "a" is done and emitted.
+            own.processElement(new StreamRecord<>(chat("c", "three")));
+            assertThat(gate.getCount()).isZero();
+            assertThat(own.extractOutputValues()).hasSize(1);
+            assertThat(gated.buffered()).isZero();
+
+            gated.finish();
+
+            assertThat(own.extractOutputValues()).extracting(r -> decode(r).getSourceId().toString())
+                    .containsExactly("a", "b", "c");
+            opener.join();
+        } finally {
+            FaultyClassifiers.GATES.remove("full");
+        }
+    }
+
+    /** Runs the mail a finished batch posts to the task's mailbox, as the task thread would. */
+    private static void runNextMail(OneInputStreamOperatorTestHarness<?, ?> harness) throws Exception {
+        harness.getTaskMailbox().take(TaskMailbox.MIN_PRIORITY).run();
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

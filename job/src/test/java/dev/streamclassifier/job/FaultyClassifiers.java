@@ -7,11 +7,14 @@ import dev.streamclassifier.udf.ModelManifest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Wraps the real classifiers to inject faults no real input reliably triggers: a text containing {@link #POISON}
- * makes the model throw (as a native fault on one input would), and a switch makes every call throw (a broken model).
+ * makes the model throw (as a native fault on one input would), a switch makes every call throw (a broken model), and
+ * a gate holds every call until it opens (a slow batch, to see what the operator does meanwhile).
  */
 final class FaultyClassifiers {
     static final String POISON = "<<poison>>";
@@ -19,6 +22,8 @@ final class FaultyClassifiers {
     static final Map<String, AtomicInteger> BROKEN_CALLS = new ConcurrentHashMap<>();
     /** Per test key: when set, the next call crashes the task (an Error, as a native crash would surface). */
     static final Map<String, java.util.concurrent.atomic.AtomicBoolean> CRASH_NEXT_CALL = new ConcurrentHashMap<>();
+    /** Per test key: calls wait until this latch opens. */
+    static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
 
     /** What a crashing native library looks like to Java: not an Exception the operator may handle. */
     static final class InjectedCrash extends Error {
@@ -51,6 +56,10 @@ final class FaultyClassifiers {
 
         @Override
         public List<ClassScores> classify(List<String> texts) throws Exception {
+            CountDownLatch gate = GATES.get(key);
+            if (gate != null && !gate.await(1, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the test never opened the gate");
+            }
             var crash = CRASH_NEXT_CALL.get(key);
             if (crash != null && crash.compareAndSet(true, false)) {
                 throw new InjectedCrash("injected: classifier crashed");

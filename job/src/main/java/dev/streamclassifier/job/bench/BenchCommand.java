@@ -32,7 +32,7 @@ public final class BenchCommand {
               --batch B           classifier.batch.max-size (default 32)
               --threads T         ONNX Runtime intra-op threads (default 1, the job's)
               --parallelism P     decode/classify/write parallelism (default: the number of cores)
-              --max-delay MS      classifier.batch.max-delay in ms (default 50)
+              --max-delay MS      classifier.batch.max-delay in ms (default: the job's, 0)
               --warmup N          at least N events through the job first, not measured, then more until the JIT
                                   compiler is quiet (< 5% of a core in two rounds in a row; at most
                                   90 s); 0: none (default 5000)
@@ -80,7 +80,9 @@ public final class BenchCommand {
         int parallelism = Integer.parseInt(settings.getOrDefault("parallelism",
                 Integer.toString(Runtime.getRuntime().availableProcessors())));
         int warmup = Integer.parseInt(settings.getOrDefault("warmup", "5000"));
-        Duration maxDelay = Duration.ofMillis(Long.parseLong(settings.getOrDefault("max-delay", "50")));
+        Duration maxDelay = settings.containsKey("max-delay")
+                ? Duration.ofMillis(Long.parseLong(settings.get("max-delay")))
+                : ClassifierOptions.MAX_BATCH_DELAY.defaultValue();
         boolean json = settings.containsKey("json");
         Path reportDir = Path.of(settings.getOrDefault("report", "bench-report"));
         EventKind kind = model.equals("chat-moderation") ? EventKind.CHAT : EventKind.TICKET;

@@ -122,7 +122,7 @@ final class CpuSplit {
     }
 
     private static String group(String name) {
-        if (name.startsWith("decode")) {
+        if (name.startsWith("decode") || name.startsWith("classify inference")) {
             return CLASSIFY;
         }
         if (name.startsWith("write outputs")) {

@@ -134,7 +134,7 @@ final class PipelineBenchmark implements AutoCloseable {
         String topic = options.inputTopics().get(kind);
         JobClient job = start(options);
         try {
-            int warmupEvents = minWarmupEvents > 0 ? warmUp(topic, run, texts, minWarmupEvents) : 0;
+            int warmupEvents = minWarmupEvents > 0 ? warmUp(topic, run, texts, minWarmupEvents, ratePerSecond) : 0;
             // Reads from the end of what is committed now: the measured run does not also decode the warm-up's output.
             try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer(run, "read_committed", true)) {
                 CpuSplit before = CpuSplit.snapshot();
@@ -149,24 +149,28 @@ final class PipelineBenchmark implements AutoCloseable {
     }
 
     /**
-     * Sends events through the job as fast as it takes them, in rounds of {@value #WARMUP_ROUND}, at least
+     * Sends events through the job at the rate the measurement will offer (as fast as it takes them for the
+     * throughput run), in rounds of {@value #WARMUP_ROUND}, at least
      * {@code minEvents} and then until the JIT compiler was busy less than {@value #JIT_QUIET} of one core's time
      * during two rounds in a row (one quiet round was often a lull: the JIT then took 14% of the measured run), or
      * {@value #MAX_WARMUP_SECONDS} s have passed. The raw run is measured warm, and a job that runs
      * for hours spends next to nothing on compiling; but with a broker, Flink and the clients in one JVM the JIT took
-     * 29% of the CPU during a cold pipeline's first 5,000 events and still 12% after 20,000.
+     * 29% of the CPU during a cold pipeline's first 5,000 events and still 12% after 20,000. The rate matters: at 70%
+     * load batches are small, and after a warm-up with full batches only, the JIT compiler took 20-75% of the CPU in
+     * bursts during the latency run, each burst a spike of latency.
      *
      * @return how many events warmed the job up
      */
-    private int warmUp(String topic, String run, List<String> texts, int minEvents) throws Exception {
+    private int warmUp(String topic, String run, List<String> texts, int minEvents, double ratePerSecond)
+            throws Exception {
         // Reads uncommitted output: a round ends when the job has written it, not at the next checkpoint.
         try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer(run, "read_uncommitted", false)) {
-            return warmUp(topic, consumer, texts, minEvents);
+            return warmUp(topic, consumer, texts, minEvents, ratePerSecond);
         }
     }
 
-    private int warmUp(String topic, KafkaConsumer<byte[], byte[]> consumer, List<String> texts, int minEvents)
-            throws Exception {
+    private int warmUp(String topic, KafkaConsumer<byte[], byte[]> consumer, List<String> texts, int minEvents,
+            double ratePerSecond) throws Exception {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long start = System.nanoTime();
         int sent = 0;
@@ -178,7 +182,7 @@ final class PipelineBenchmark implements AutoCloseable {
             }
             long roundStart = System.nanoTime();
             long compiledBefore = jit.getTotalCompilationTime();
-            Thread producer = produce(topic, round, "w" + sent + "-", Double.POSITIVE_INFINITY, false);
+            Thread producer = produce(topic, round, "w" + sent + "-", ratePerSecond, false);
             collect(consumer, "w" + sent + "-", round.size(), null);
             producer.join();
             sent += round.size();
