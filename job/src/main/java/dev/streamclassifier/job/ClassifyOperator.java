@@ -62,6 +62,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private transient Map<String, ResolvedTask> tasksByName;
     private transient List<TextEvent> buffer;
     private transient ScheduledFuture<?> batchTimer;
+    /** When {@link #batchTimer} fires; a timer whose callback was already queued when it was cancelled fires too. */
+    private transient long batchDeadline;
     /** Set when the buffered batch's first event has waited {@code maxBatchDelay}. */
     private transient boolean bufferDue;
     private transient ExecutorService inferenceThread;
@@ -125,14 +127,17 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         metrics.recordsIn.inc();
         long delay = config.maxBatchDelay().toMillis();
         if (buffer.size() == 1 && delay > 0) {
-            long deadline = getProcessingTimeService().getCurrentProcessingTime() + delay;
-            batchTimer = getProcessingTimeService().registerTimer(deadline, this);
+            batchDeadline = getProcessingTimeService().getCurrentProcessingTime() + delay;
+            batchTimer = getProcessingTimeService().registerTimer(batchDeadline, this);
         }
         startBatchIfDue();
     }
 
     @Override
     public void onProcessingTime(long time) throws Exception {
+        if (batchTimer == null || time != batchDeadline) {
+            return;
+        }
         batchTimer = null;
         bufferDue = true;
         startBatchIfDue();
@@ -435,21 +440,38 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
                 batchTimer.cancel(false);
                 batchTimer = null;
             }
-            if (inferenceThread != null) {
-                // A batch may still run after a failure or cancellation: the classifiers close only once it is done.
-                inferenceThread.shutdownNow();
-                if (!inferenceThread.awaitTermination(1, TimeUnit.MINUTES)) {
-                    LOG.warn("The inference thread did not stop within a minute; closing its classifiers anyway");
-                }
-                inferenceThread = null;
-            }
-            if (classifiersByModel != null) {
+            boolean inferenceStopped = stopInferenceThread();
+            if (classifiersByModel != null && inferenceStopped) {
                 Closeables.closeAll(classifiersByModel.values().toArray(AutoCloseable[]::new));
                 classifiersByModel = null;
             }
         } finally {
             super.close();
         }
+    }
+
+    /**
+     * Stops the inference thread, waiting for a running batch. Returns false if it is still running: then its
+     * classifiers must stay open, as closing a model under a running call can crash the process.
+     */
+    private boolean stopInferenceThread() {
+        if (inferenceThread == null) {
+            return true;
+        }
+        inferenceThread.shutdownNow();
+        boolean stopped;
+        try {
+            stopped = inferenceThread.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = inferenceThread.isTerminated();
+        }
+        if (!stopped) {
+            LOG.error("A batch was still running on the inference thread after a minute; its classifiers are left "
+                    + "open (leaked until the process ends) rather than closed under a running model");
+        }
+        inferenceThread = null;
+        return stopped;
     }
 
     /** The operator's metrics, registered once in {@code open()}. */

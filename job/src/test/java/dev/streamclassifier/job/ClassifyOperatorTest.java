@@ -9,11 +9,13 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
@@ -130,6 +132,18 @@ class ClassifyOperatorTest {
     }
 
     @Test
+    void aCancelledTimerWhoseCallbackWasAlreadyQueuedDoesNotStartTheNextBatch() throws Exception {
+        harness.processElement(new StreamRecord<>(chat("b", "see you soon")));
+
+        // Flink queues a timer's callback in the mailbox when it fires; cancelling it later does not take it back.
+        operator.onProcessingTime(1_000 + MAX_DELAY.toMillis() - 30);
+
+        assertThat(operator.buffered()).isEqualTo(1);
+        harness.setProcessingTime(1_000 + MAX_DELAY.toMillis());
+        assertThat(operator.buffered()).isZero();
+    }
+
+    @Test
     void listsTheBestScoresFirstOrEveryScoreInLabelOrder() {
         ClassScores score = new ClassScores(List.of("a", "b", "c", "d"), new float[] {0.1f, 0.4f, 0.2f, 0.3f}, false);
         assertThat(ClassifyOperator.listedScores(score, 2)).containsExactly(entry("b", 0.4f), entry("d", 0.3f));
@@ -194,6 +208,7 @@ class ClassifyOperatorTest {
     }
 
     @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void withNoDelayTheNextBatchFormsWhileOneRunsAndStartsWhenItEnds() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         FaultyClassifiers.GATES.put("overlap", gate);
@@ -224,6 +239,7 @@ class ClassifyOperatorTest {
     }
 
     @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void aFullBatchWaitsForTheInferenceThreadAndEveryEventIsEmittedInOrder() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         FaultyClassifiers.GATES.put("full", gate);
