@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,6 +52,8 @@ import java.util.concurrent.TimeUnit;
 public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         implements OneInputStreamOperator<TextEvent, OutboundRecord>, ProcessingTimeService.ProcessingTimeCallback {
     private static final long serialVersionUID = 1L;
+    /** Names the inference threads (the bench counts their CPU time with the classify threads). */
+    public static final String INFERENCE_THREAD_PREFIX = "classify inference ";
 
     private final ClassifierConfig config;
     private final ClassifierOpener opener;
@@ -64,8 +65,6 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private transient ScheduledFuture<?> batchTimer;
     /** When {@link #batchTimer} fires; a timer whose callback was already queued when it was cancelled fires too. */
     private transient long batchDeadline;
-    /** Set when the buffered batch's first event has waited {@code maxBatchDelay}. */
-    private transient boolean bufferDue;
     private transient ExecutorService inferenceThread;
     /** Where the inference thread asks the task thread to emit a finished batch. */
     private transient MailboxExecutor mailbox;
@@ -110,7 +109,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         }
         buffer = new ArrayList<>(config.maxBatchSize());
         mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(getOperatorConfig().getChainIndex());
-        String threadName = "classify inference " + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
+        String threadName = INFERENCE_THREAD_PREFIX + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
         inferenceThread = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, threadName);
             thread.setDaemon(true);
@@ -139,7 +138,6 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             return;
         }
         batchTimer = null;
-        bufferDue = true;
         startBatchIfDue();
     }
 
@@ -171,7 +169,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         try {
             scores = batch.scores.get();
         } catch (ExecutionException e) {
-            throw rethrowable(e.getCause());
+            throw asException(e.getCause());
         }
         emitBatch(batch.events, scores);
     }
@@ -188,7 +186,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             return;
         }
         boolean full = buffer.size() >= config.maxBatchSize();
-        if (!full && !bufferDue && !config.maxBatchDelay().isZero()) {
+        // A pending timer means the first event may still wait; with no delay there is never one.
+        if (!full && batchTimer != null) {
             return;
         }
         if (running != null) {
@@ -223,19 +222,17 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             batchTimer.cancel(false);
             batchTimer = null;
         }
-        bufferDue = false;
         List<TextEvent> events = buffer;
         buffer = new ArrayList<>(config.maxBatchSize());
         return events;
     }
 
-    private static Exception rethrowable(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (cause instanceof Error error) {
+    /** The inference thread's failure, to throw on the task thread; an Error (a crashed runtime) is thrown as is. */
+    private static Exception asException(Throwable failure) {
+        if (failure instanceof Error error) {
             throw error;
         }
-        return cause instanceof Exception exception ? exception : new IllegalStateException(cause);
+        return failure instanceof Exception exception ? exception : new IllegalStateException(failure);
     }
 
     /** A batch handed to the inference thread and its scores to come. */

@@ -1,5 +1,7 @@
 package dev.streamclassifier.job.bench;
 
+import dev.streamclassifier.job.ClassifyOperator;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -122,7 +124,7 @@ final class CpuSplit {
     }
 
     private static String group(String name) {
-        if (name.startsWith("decode") || name.startsWith("classify inference")) {
+        if (name.startsWith("decode") || name.startsWith(ClassifyOperator.INFERENCE_THREAD_PREFIX)) {
             return CLASSIFY;
         }
         if (name.startsWith("write outputs")) {
