@@ -3,6 +3,7 @@ package dev.streamclassifier.job;
 import dev.streamclassifier.schemas.ClassifiedEvent;
 import dev.streamclassifier.schemas.SingleObjectCodec;
 import dev.streamclassifier.udf.ClassScores;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -90,15 +91,65 @@ class ClassifyOperatorTest {
     }
 
     @Test
-    void flushesBufferBeforeCheckpointBarrier() throws Exception {
+    void aCheckpointKeepsBufferedEventsInStateAndARestoredOperatorClassifiesThem() throws Exception {
         harness.processElement(new StreamRecord<>(ticket("t1", "My card has not arrived yet")));
         harness.processElement(new StreamRecord<>(chat("c1", "hello there")));
-        assertThat(outputs()).isEmpty();
 
-        operator.prepareSnapshotPreBarrier(1L);
+        OperatorSubtaskState checkpoint = harness.snapshot(1L, 1_000);
 
-        assertThat(outputs()).hasSize(2);
-        assertThat(operator.buffered()).isZero();
+        assertThat(outputs()).as("the checkpoint does not force the batch out").isEmpty();
+        assertThat(operator.buffered()).isEqualTo(2);
+        List<String> restoredIds = new java.util.ArrayList<>();
+        try (var restored = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(
+                new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, MAX_DELAY)))) {
+            restored.setProcessingTime(5_000);
+            restored.initializeState(checkpoint);
+            restored.open();
+            // Restored events are buffered like new ones: the batch starts when the delay has passed.
+            restored.setProcessingTime(5_000 + MAX_DELAY.toMillis());
+            ((ClassifyOperator) restored.getOneInputOperator()).awaitRunningBatch();
+            for (OutboundRecord record : restored.extractOutputValues()) {
+                restoredIds.add(decode(record).getSourceId().toString());
+            }
+        }
+        assertThat(restoredIds).containsExactly("t1", "c1");
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aCheckpointDoesNotWaitForTheRunningBatchAndStoresItsEvents() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        FaultyClassifiers.GATES.put("checkpoint", gate);
+        ClassifyOperator gated = new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, Duration.ZERO),
+                FaultyClassifiers.opener("checkpoint"));
+        OperatorSubtaskState checkpoint;
+        try (var own = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(gated)) {
+            own.open();
+            own.processElement(new StreamRecord<>(chat("running", "good morning")));
+            own.processElement(new StreamRecord<>(chat("waiting", "see you at lunch")));
+
+            checkpoint = own.snapshot(1L, 1_000);
+
+            assertThat(gate.getCount()).as("the batch is still held on the inference thread").isOne();
+            assertThat(own.extractOutputValues()).isEmpty();
+            gate.countDown();
+            gated.finish();
+            assertThat(own.extractOutputValues()).as("after the barrier, both are emitted as usual").hasSize(2);
+        } finally {
+            FaultyClassifiers.GATES.remove("checkpoint");
+        }
+        try (var restored = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(
+                new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, Duration.ZERO)))) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.getOneInputOperator().finish();
+            List<String> ids = new java.util.ArrayList<>();
+            for (OutboundRecord record : restored.extractOutputValues()) {
+                ids.add(decode(record).getSourceId().toString());
+            }
+            assertThat(ids).as("running batch first, then the buffer, as they were taken in").containsExactly(
+                    "running", "waiting");
+        }
     }
 
     @Test
