@@ -51,8 +51,8 @@ import java.util.concurrent.TimeUnit;
  * as Flink's async I/O operator keeps its in-flight elements. Their results are emitted after the barrier, so they
  * belong to the next checkpoint's Kafka transaction; after a failure that transaction is aborted and the restored
  * events are classified again, so the transactional sink downstream stays exactly-once. Waiting for inference at the
- * barrier instead stalled the stream for up to two batches at every checkpoint, the largest latency spikes measured
- * (see README, Performance). At end of input the running batch is awaited and the rest classified.
+ * barrier instead held the task thread for up to two batches at every checkpoint (seconds per checkpoint on a slow
+ * model or a large GPU batch). At end of input the running batch is awaited and the rest classified.
  *
  * <p>Each event gets one prediction per task configured for its kind, and is emitted, encoded, to each task's topic,
  * or to the review topic when any prediction scored under its task's threshold or is its task's review label. A text that makes the model fail is

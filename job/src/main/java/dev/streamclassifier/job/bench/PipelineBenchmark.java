@@ -30,6 +30,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The texts as events through the real job: produced to an in-process broker, classified on a local mini-cluster,
@@ -80,14 +82,20 @@ final class PipelineBenchmark implements AutoCloseable {
         this.kafka = EmbeddedKafka.start(null);
     }
 
-    /** What one run saw. Latencies are per event, in milliseconds. */
+    /**
+     * What one run saw. Latencies are per event, in milliseconds, sorted; {@code timeline} holds the same events in
+     * the order they were produced.
+     */
     record Result(long events, double textsPerSecond, double[] processingLatencyMs, double[] visibleLatencyMs,
-            double meanBatchSize, int warmupEvents, Map<String, Double> cpuShares) {
+            double meanBatchSize, int warmupEvents, Map<String, Double> cpuShares, List<Timed> timeline) {
         Result withWarmup(int warmup, Map<String, Double> shares) {
             return new Result(events, textsPerSecond, processingLatencyMs, visibleLatencyMs, meanBatchSize, warmup,
-                    shares);
+                    shares, timeline);
         }
     }
+
+    /** One event: when it was produced (epoch ms), and its latencies to classified and to visible, in ms. */
+    record Timed(long producedAtMs, double processingMs, double visibleMs) {}
 
     private ClassifierOptions options(String run) {
         String kindKey = kind.name().toLowerCase(Locale.ROOT);
@@ -116,18 +124,24 @@ final class PipelineBenchmark implements AutoCloseable {
 
     /**
      * The job runs flat out: events are produced as fast as the producer can while the job runs and a consumer reads
-     * the output, the same load the latency run puts on these two cores, so that 70% of this is a fair offer.
+     * the output, the same load the latency run puts on these two cores, so that 70% of this is a fair offer. After
+     * the warm-up, {@code rounds} passes over the texts are measured one after another on the same job.
      */
-    Result throughput(List<String> texts, int minWarmupEvents) throws Exception {
-        return latency(texts, Double.POSITIVE_INFINITY, minWarmupEvents, null);
+    List<Result> throughput(List<String> texts, int minWarmupEvents, int rounds) throws Exception {
+        return measure(texts, Double.POSITIVE_INFINITY, minWarmupEvents, rounds, null);
     }
 
     /**
-     * Events offered at {@code ratePerSecond} (infinite: as fast as possible) while the job runs; the time a consumer
-     * sees each one is recorded. First the job is warmed up (see {@link #warmUp}); those events are not counted.
+     * Events offered at {@code ratePerSecond} while the job runs; the time a consumer sees each one is recorded.
+     * First the job is warmed up (see {@link #warmUp}); those events are not counted.
      */
     Result latency(List<String> texts, double ratePerSecond, int minWarmupEvents, LongConsumer progress)
             throws Exception {
+        return measure(texts, ratePerSecond, minWarmupEvents, 1, progress).get(0);
+    }
+
+    private List<Result> measure(List<String> texts, double ratePerSecond, int minWarmupEvents, int rounds,
+            LongConsumer progress) throws Exception {
         String run = "l" + UUID.randomUUID().toString().substring(0, 8);
         ClassifierOptions options = options(run);
         createTopics(options, run);
@@ -135,14 +149,19 @@ final class PipelineBenchmark implements AutoCloseable {
         JobClient job = start(options);
         try {
             int warmupEvents = minWarmupEvents > 0 ? warmUp(topic, run, texts, minWarmupEvents, ratePerSecond) : 0;
+            List<Result> results = new ArrayList<>();
             // Reads from the end of what is committed now: the measured run does not also decode the warm-up's output.
             try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer(run, "read_committed", true)) {
-                CpuSplit before = CpuSplit.snapshot();
-                Thread producer = produce(topic, texts, "e-", ratePerSecond, true);
-                Result result = collect(consumer, "e-", texts.size(), progress);
-                producer.join();
-                return result.withWarmup(warmupEvents, CpuSplit.between(before, CpuSplit.snapshot()));
+                for (int round = 0; round < rounds; round++) {
+                    String prefix = "e" + round + "-";
+                    CpuSplit before = CpuSplit.snapshot();
+                    Thread producer = produce(topic, texts, prefix, ratePerSecond, true);
+                    Result result = collect(consumer, prefix, texts.size(), progress);
+                    producer.join();
+                    results.add(result.withWarmup(warmupEvents, CpuSplit.between(before, CpuSplit.snapshot())));
+                }
             }
+            return results;
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
@@ -274,52 +293,77 @@ final class PipelineBenchmark implements AutoCloseable {
      */
     private Result collect(KafkaConsumer<byte[], byte[]> consumer, String prefix, int expected, LongConsumer progress)
             throws IOException {
-        SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
-        SingleObjectCodec<DeadLetter> deadLetterCodec = SingleObjectCodec.of(DeadLetter.getClassSchema());
-        List<Double> processing = new ArrayList<>();
-        List<Double> visible = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        long first = Long.MAX_VALUE;
-        long last = 0;
-        long batchSizes = 0;
-        long deadLetters = 0;
+        Outputs outputs = new Outputs(prefix);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
-        while (seen.size() + deadLetters < expected && System.nanoTime() < deadline) {
+        while (outputs.count() < expected && System.nanoTime() < deadline) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                long now = System.currentTimeMillis();
-                if (record.topic().startsWith(DEAD)) {
-                    String id = sourceId(deadLetterCodec.decode(record.value()));
-                    if (id.isEmpty() || id.startsWith(prefix)) {
-                        deadLetters++;
-                    }
-                    continue;
-                }
-                ClassifiedEvent event = codec.decode(record.value());
-                if (!event.getSourceId().startsWith(prefix) || !seen.add(event.getSourceId())) {
-                    continue;
-                }
-                long processedAt = event.getProcessedAt().toEpochMilli();
-                long eventTime = event.getEventTime().toEpochMilli();
-                first = Math.min(first, processedAt);
-                last = Math.max(last, processedAt);
-                batchSizes += event.getBatchSize();
-                processing.add((double) (processedAt - eventTime));
-                visible.add((double) (now - eventTime));
+                outputs.add(record, System.currentTimeMillis());
             }
             if (progress != null) {
-                progress.accept(seen.size() + deadLetters);
+                progress.accept(outputs.count());
             }
         }
-        if (seen.size() + deadLetters < expected) {
-            throw new IllegalStateException("Only " + (seen.size() + deadLetters) + " of " + expected
+        if (outputs.count() < expected) {
+            throw new IllegalStateException("Only " + outputs.count() + " of " + expected
                     + " events (" + prefix + "*) came out of the pipeline within 30 minutes");
         }
-        // Output timestamps mark the end of each batch: the first batch's events came out at 'first', so the span
-        // from first to last covers every event after the first batch.
-        double meanBatch = seen.isEmpty() ? 0 : (double) batchSizes / seen.size();
-        double span = Math.max(1, last - first) / 1000.0;
-        double rate = Math.max(0, seen.size() - meanBatch) / span;
-        return new Result(seen.size() + deadLetters, rate, sorted(processing), sorted(visible), meanBatch, 0, Map.of());
+        return outputs.result();
+    }
+
+    /**
+     * What came out for the events of one phase (ids starting with {@code prefix}). The work per record lives in
+     * this small class rather than in {@link #collect}'s loop: the warm-up gets it compiled, where a long loop body
+     * was compiled again (on-stack replacement, 0.35 s of JIT time) inside the measured run.
+     */
+    private final class Outputs {
+        private final String prefix;
+        private final SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+        private final SingleObjectCodec<DeadLetter> deadLetterCodec = SingleObjectCodec.of(DeadLetter.getClassSchema());
+        private final List<Timed> timeline = new ArrayList<>();
+        private final Set<String> seen = new HashSet<>();
+        private long first = Long.MAX_VALUE;
+        private long last;
+        private long batchSizes;
+        private long deadLetters;
+
+        Outputs(String prefix) {
+            this.prefix = prefix;
+        }
+
+        long count() {
+            return seen.size() + deadLetters;
+        }
+
+        void add(ConsumerRecord<byte[], byte[]> record, long now) throws IOException {
+            if (record.topic().startsWith(DEAD)) {
+                String id = sourceId(deadLetterCodec.decode(record.value()));
+                if (id.isEmpty() || id.startsWith(prefix)) {
+                    deadLetters++;
+                }
+                return;
+            }
+            ClassifiedEvent event = codec.decode(record.value());
+            if (!event.getSourceId().startsWith(prefix) || !seen.add(event.getSourceId())) {
+                return;
+            }
+            long processedAt = event.getProcessedAt().toEpochMilli();
+            long eventTime = event.getEventTime().toEpochMilli();
+            first = Math.min(first, processedAt);
+            last = Math.max(last, processedAt);
+            batchSizes += event.getBatchSize();
+            timeline.add(new Timed(eventTime, processedAt - eventTime, now - eventTime));
+        }
+
+        Result result() {
+            // Output timestamps mark the end of each batch: the first batch's events came out at 'first', so the span
+            // from first to last covers every event after the first batch.
+            double meanBatch = seen.isEmpty() ? 0 : (double) batchSizes / seen.size();
+            double span = Math.max(1, last - first) / 1000.0;
+            double rate = Math.max(0, seen.size() - meanBatch) / span;
+            timeline.sort(Comparator.comparingLong(Timed::producedAtMs));
+            return new Result(count(), rate, sorted(timeline, Timed::processingMs), sorted(timeline, Timed::visibleMs),
+                    meanBatch, 0, Map.of(), List.copyOf(timeline));
+        }
     }
 
     /** The id of the event a dead letter holds, or "" (counted in every phase) when its bytes do not decode. */
@@ -335,8 +379,8 @@ final class PipelineBenchmark implements AutoCloseable {
         }
     }
 
-    private static double[] sorted(List<Double> values) {
-        double[] array = values.stream().mapToDouble(Double::doubleValue).toArray();
+    private static double[] sorted(List<Timed> events, ToDoubleFunction<Timed> latency) {
+        double[] array = events.stream().mapToDouble(latency).toArray();
         Arrays.sort(array);
         return array;
     }
