@@ -46,19 +46,23 @@ public final class BenchCommand {
               --option K=V        any other job option for the pipeline run (may repeat)
               --json              print the figures as one JSON object on the last line""";
 
-    private static final PrintStream OUT = System.out;
     /** Passes of the raw and of the pipeline measurement; each side reports its best. */
     private static final int ROUNDS = 3;
 
     private BenchCommand() {}
 
     public static void main(String[] args) throws Exception {
+        run(args, System.out);
+    }
+
+    /** Runs the bench with {@code args}; the figures (with {@code --json}, one JSON line last) go to {@code out}. */
+    static void run(String[] args, PrintStream out) throws Exception {
         Map<String, String> settings = new LinkedHashMap<>();
         List<String> extraOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String key = args[i];
             if (key.equals("--help")) {
-                OUT.println(USAGE);
+                out.println(USAGE);
                 return;
             }
             if (!key.startsWith("--")) {
@@ -183,9 +187,9 @@ public final class BenchCommand {
         result.put("sort_by_length", shape.sortByLength());
         result.put("micro_batch", shape.microBatchSize());
         if (json) {
-            OUT.println(result);
+            out.println(result);
         } else {
-            OUT.println(result.toPrettyString());
+            out.println(result.toPrettyString());
         }
     }
 
