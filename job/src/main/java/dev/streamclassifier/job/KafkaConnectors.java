@@ -47,10 +47,12 @@ public final class KafkaConnectors implements ClassifierJob.Sources, ClassifierJ
                 .setProperty("isolation.level", "read_committed");
         // Kafka's default answers a fetch as soon as one byte is there: under a steady trickle that is a request per
         // few records, CPU taken from the classifier. Waiting up to 20 ms for fuller fetches cut the bench's p50
-        // latency at 70% load from 716 to 166 ms (README, Performance); a user's kafka.properties.* still wins.
+        // latency at 70% load from 716 to 166 ms, and 10 ms (with a 5 ms network buffer timeout) halved the p50 again
+        // once inference had a thread of its own; 5 ms cost enough CPU to overload the slots (README, Performance).
+        // A user's kafka.properties.* still wins.
         Properties user = options.kafkaProperties();
         builder.setProperty("fetch.min.bytes", user.getProperty("fetch.min.bytes", "65536"));
-        builder.setProperty("fetch.max.wait.ms", user.getProperty("fetch.max.wait.ms", "20"));
+        builder.setProperty("fetch.max.wait.ms", user.getProperty("fetch.max.wait.ms", "10"));
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         }
