@@ -48,7 +48,7 @@ public final class KafkaConnectors implements ClassifierJob.Sources, ClassifierJ
         // Kafka's default answers a fetch as soon as one byte is there: under a steady trickle that is a request per
         // few records, CPU taken from the classifier. Waiting up to 20 ms for fuller fetches cut the bench's p50
         // latency at 70% load from 716 to 166 ms, and 10 ms (with a 5 ms network buffer timeout) halved the p50 again
-        // once inference had a thread of its own; 5 ms cost enough CPU to overload the slots (README, Performance).
+        // once inference had a thread of its own; 5 ms did worse in one run (README, Performance).
         // A user's kafka.properties.* still wins.
         Properties user = options.kafkaProperties();
         builder.setProperty("fetch.min.bytes", user.getProperty("fetch.min.bytes", "65536"));

@@ -52,7 +52,12 @@ public final class BenchCommand {
     private BenchCommand() {}
 
     public static void main(String[] args) throws Exception {
-        run(args, System.out);
+        try {
+            run(args, System.out);
+        } catch (UsageException e) {
+            System.err.println("error: " + e.getMessage() + "\n\n" + USAGE);
+            System.exit(2);
+        }
     }
 
     /** Runs the bench with {@code args}; the figures (with {@code --json}, one JSON line last) go to {@code out}. */
@@ -82,15 +87,15 @@ public final class BenchCommand {
             }
         }
         String model = settings.getOrDefault("model", "chat-moderation");
-        int events = Integer.parseInt(settings.getOrDefault("events", "5000"));
-        int batch = Integer.parseInt(settings.getOrDefault("batch", "32"));
-        int threads = Integer.parseInt(settings.getOrDefault("threads", "1"));
-        int parallelism = Integer.parseInt(settings.getOrDefault("parallelism",
-                Integer.toString(Runtime.getRuntime().availableProcessors())));
-        int warmup = Integer.parseInt(settings.getOrDefault("warmup", "5000"));
-        Duration maxDelay = settings.containsKey("max-delay")
-                ? Duration.ofMillis(Long.parseLong(settings.get("max-delay")))
-                : ClassifierOptions.MAX_BATCH_DELAY.defaultValue();
+        int events = (int) number(settings, "events", 5000, 1);
+        int batch = (int) number(settings, "batch", 32, 1);
+        int threads = (int) number(settings, "threads", 1, 1);
+        int parallelism = (int) number(settings, "parallelism", Runtime.getRuntime().availableProcessors(), 1);
+        int warmup = (int) number(settings, "warmup", 5000, 0);
+        Duration maxDelay = Duration.ofMillis((long) number(settings, "max-delay",
+                ClassifierOptions.MAX_BATCH_DELAY.defaultValue().toMillis(), 0));
+        double latencySeconds = number(settings, "latency-seconds", 30, 1e-3);
+        double fixedRate = settings.containsKey("rate") ? number(settings, "rate", 0, 1e-3) : 0;
         boolean json = settings.containsKey("json");
         Path reportDir = Path.of(settings.getOrDefault("report", "bench-report"));
         EventKind kind = model.equals("chat-moderation") ? EventKind.CHAT : EventKind.TICKET;
@@ -137,14 +142,12 @@ public final class BenchCommand {
             report.pipeline(pipeline, pipelineRounds);
             pipeline.cpuShares().forEach((group, share) -> progress("  CPU: %4.1f%% %s", 100 * share, group));
             if (settings.containsKey("latency") || settings.containsKey("rate")) {
-                offered = settings.containsKey("rate") ? Double.parseDouble(settings.get("rate"))
-                        : 0.7 * pipeline.textsPerSecond();
-                double seconds = Double.parseDouble(settings.getOrDefault("latency-seconds", "30"));
+                offered = fixedRate > 0 ? fixedRate : 0.7 * pipeline.textsPerSecond();
                 // A p99 over a few seconds is the worst 1% of one moment: one checkpoint or one JIT burst. Over 30 s
                 // it holds six checkpoints, as a stream does.
-                List<String> offeredTexts = cycle(texts, (int) Math.max(1, Math.round(offered * seconds)));
+                List<String> offeredTexts = cycle(texts, (int) Math.max(1, Math.round(offered * latencySeconds)));
                 progress("latency: %,d events at %.0f events/s (about %.0f s) ...", offeredTexts.size(), offered,
-                        seconds);
+                        latencySeconds);
                 // At least 2,000 events to warm up: the JIT is mostly warm from the throughput run, the new job's
                 // session and connections are not.
                 latency = bench.latency(offeredTexts, offered, Math.min(warmup, 2_000),
@@ -254,8 +257,32 @@ public final class BenchCommand {
         }
     }
 
+    /** The numeric setting {@code key}, or {@code fallback} when absent; at least {@code min}. */
+    private static double number(Map<String, String> settings, String key, double fallback, double min) {
+        String value = settings.get(key);
+        double number;
+        try {
+            number = value == null ? fallback : Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + key + " needs a number, got '" + value + "'");
+        }
+        if (!(number >= min)) {
+            throw new UsageException("--" + key + (min > 0 && min < 1 ? " must be above 0" : " must be at least "
+                    + (long) min) + ", got " + value);
+        }
+        return number;
+    }
+
     private static void fail(String message) {
-        System.err.println("error: " + message + "\n\n" + USAGE);
-        System.exit(2);
+        throw new UsageException(message);
+    }
+
+    /** A bad command line: {@link #main} prints it with the usage and exits with status 2. */
+    static final class UsageException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
     }
 }

@@ -36,8 +36,8 @@ final class BenchReport {
         for (int i = 0; i < passes.size(); i++) {
             row("pipeline pass " + (i + 1) + ", texts/s", "%.0f", passes.get(i).textsPerSecond());
         }
-        row("mean batch size in the pipeline", "%.1f", pipeline.meanBatchSize());
-        pipeline.cpuShares().forEach((group, share) -> row("CPU share in the pipeline run: " + group, "%.1f%%",
+        row("mean batch size in the best pipeline pass", "%.1f", pipeline.meanBatchSize());
+        pipeline.cpuShares().forEach((group, share) -> row("CPU share in the best pipeline pass: " + group, "%.1f%%",
                 100 * share));
     }
 
@@ -45,7 +45,8 @@ final class BenchReport {
         double[] processing = latency.processingLatencyMs();
         double[] visible = latency.visibleLatencyMs();
         row("offered rate for the latency run, events/s", "%.0f", offered);
-        row("events in the latency run", "%.0f", latency.events());
+        row("events in the latency run (labelled and dead letters; the latency figures are the labelled ones)", "%.0f",
+                latency.events());
         row("latency produce -> classified, p50 ms", "%.0f", BenchCommand.percentile(processing, 0.5));
         row("latency produce -> classified, p99 ms", "%.0f", BenchCommand.percentile(processing, 0.99));
         row("bound: max delay + 2 x batch inference, ms", "%.0f", boundMs);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -66,5 +67,16 @@ class BenchCommandITCase {
         List<String> csv = Files.readAllLines(report.resolve("latency.csv"));
         assertThat(csv.get(0)).isEqualTo("produced_at_epoch_ms,produced_at_s,classified_ms,visible_ms");
         assertThat(csv).as("one row per event of the latency run").hasSize(RATE * LATENCY_SECONDS + 1);
+    }
+
+    @Test
+    void aBadCommandLineSaysWhatIsWrongBeforeAnythingStarts() {
+        PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> BenchCommand.run(new String[] {"--latency-seconds", "0"}, out))
+                .isInstanceOf(BenchCommand.UsageException.class).hasMessage("--latency-seconds must be above 0, got 0");
+        assertThatThrownBy(() -> BenchCommand.run(new String[] {"--events", "many"}, out))
+                .hasMessage("--events needs a number, got 'many'");
+        assertThatThrownBy(() -> BenchCommand.run(new String[] {"--speed", "9"}, out))
+                .hasMessage("unknown option --speed");
     }
 }
