@@ -148,8 +148,8 @@ public final class BenchCommand {
                 List<String> offeredTexts = cycle(texts, (int) Math.max(1, Math.round(offered * latencySeconds)));
                 progress("latency: %,d events at %.0f events/s (about %.0f s) ...", offeredTexts.size(), offered,
                         latencySeconds);
-                // At least 2,000 events to warm up: the JIT is mostly warm from the throughput run, the new job's
-                // session and connections are not.
+                // The same job, warmed up again at the offered rate (at least 2,000 events, then until the JIT is
+                // quiet): small batches run code paths the throughput run's full ones did not.
                 latency = bench.latency(offeredTexts, offered, Math.min(warmup, 2_000),
                         new ProgressLine(offeredTexts.size()));
                 System.err.println();
