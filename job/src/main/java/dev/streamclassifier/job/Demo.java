@@ -53,6 +53,10 @@ public final class Demo {
     }
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help")) {
+            System.out.println(DemoSettings.USAGE);
+            return;
+        }
         DemoSettings settings;
         try {
             settings = DemoSettings.parse(args);
