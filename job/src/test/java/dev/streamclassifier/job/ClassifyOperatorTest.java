@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.entry;
 class ClassifyOperatorTest {
     private static final int MAX_BATCH = 4;
     private static final Duration MAX_DELAY = Duration.ofMillis(100);
+    private static final int MAX_PARALLELISM = 128;
 
     private final SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
     private ClassifyOperator operator;
@@ -100,29 +102,14 @@ class ClassifyOperatorTest {
 
         assertThat(outputs()).as("the checkpoint does not force the batch out").isEmpty();
         assertThat(operator.buffered()).isEqualTo(2);
-        List<String> restoredIds = new java.util.ArrayList<>();
-        try (var restored = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(
-                new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, MAX_DELAY)))) {
-            restored.setProcessingTime(5_000);
-            restored.initializeState(checkpoint);
-            restored.open();
-            // Restored events are buffered like new ones: the batch starts when the delay has passed.
-            restored.setProcessingTime(5_000 + MAX_DELAY.toMillis());
-            ((ClassifyOperator) restored.getOneInputOperator()).awaitRunningBatch();
-            for (OutboundRecord record : restored.extractOutputValues()) {
-                restoredIds.add(decode(record).getSourceId().toString());
-            }
-        }
-        assertThat(restoredIds).containsExactly("t1", "c1");
+        assertThat(idsAfterRestoring(checkpoint, 1, 0)).containsExactly("t1", "c1");
     }
 
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void aCheckpointDoesNotWaitForTheRunningBatchAndStoresItsEvents() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        FaultyClassifiers.GATES.put("checkpoint", gate);
-        ClassifyOperator gated = new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, Duration.ZERO),
-                FaultyClassifiers.opener("checkpoint"));
+        ClassifyOperator gated = gatedOperator("checkpoint", gate, MAX_BATCH);
         OperatorSubtaskState checkpoint;
         try (var own = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(gated)) {
             own.open();
@@ -139,18 +126,9 @@ class ClassifyOperatorTest {
         } finally {
             FaultyClassifiers.GATES.remove("checkpoint");
         }
-        try (var restored = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(
-                new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, Duration.ZERO)))) {
-            restored.initializeState(checkpoint);
-            restored.open();
-            restored.getOneInputOperator().finish();
-            List<String> ids = new java.util.ArrayList<>();
-            for (OutboundRecord record : restored.extractOutputValues()) {
-                ids.add(decode(record).getSourceId().toString());
-            }
-            assertThat(ids).as("running batch first, then the buffer, as they were taken in").containsExactly(
-                    "running", "waiting");
-        }
+        assertThat(idsAfterRestoring(checkpoint, 1, 0))
+                .as("running batch first, then the buffer, as they were taken in")
+                .containsExactly("running", "waiting");
     }
 
     @Test
@@ -159,26 +137,46 @@ class ClassifyOperatorTest {
         harness.processElement(new StreamRecord<>(chat("b", "see you at lunch")));
         OperatorSubtaskState checkpoint = harness.snapshot(1L, 1_000);
 
-        List<List<String>> idsBySubtask = new java.util.ArrayList<>();
+        List<List<String>> idsBySubtask = new ArrayList<>();
         for (int subtask = 0; subtask < 2; subtask++) {
-            OperatorSubtaskState part = AbstractStreamOperatorTestHarness.repartitionOperatorState(checkpoint, 128, 1,
-                    2, subtask);
-            try (var restored = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(
-                    new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, MAX_DELAY)), 128, 2, subtask)) {
-                restored.setProcessingTime(5_000);
-                restored.initializeState(part);
-                restored.open();
-                restored.setProcessingTime(5_000 + MAX_DELAY.toMillis());
-                restored.getOneInputOperator().finish();
-                List<String> ids = new java.util.ArrayList<>();
-                for (OutboundRecord record : restored.extractOutputValues()) {
-                    ids.add(decode(record).getSourceId().toString());
-                }
-                idsBySubtask.add(ids);
-            }
+            idsBySubtask.add(idsAfterRestoring(AbstractStreamOperatorTestHarness.repartitionOperatorState(checkpoint,
+                    MAX_PARALLELISM, 1, 2, subtask), 2, subtask));
         }
         assertThat(idsBySubtask).as("one event each, none lost or doubled")
                 .containsExactly(List.of("a"), List.of("b"));
+    }
+
+    /**
+     * A fresh operator, subtask {@code subtask} of {@code parallelism}, restored from {@code state}: opened, its batch
+     * delay passed (restored events are buffered like new ones), its running batch awaited and its input ended.
+     * Returns the ids of the events it emitted, in order.
+     */
+    private List<String> idsAfterRestoring(OperatorSubtaskState state, int parallelism, int subtask) throws Exception {
+        ClassifyOperator restored = new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, MAX_DELAY));
+        try (var own = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(restored, MAX_PARALLELISM,
+                parallelism, subtask)) {
+            own.setProcessingTime(5_000);
+            own.initializeState(state);
+            own.open();
+            own.setProcessingTime(5_000 + MAX_DELAY.toMillis());
+            restored.awaitRunningBatch();
+            restored.finish();
+            return sourceIds(own.extractOutputValues());
+        }
+    }
+
+    private List<String> sourceIds(List<OutboundRecord> records) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (OutboundRecord record : records) {
+            ids.add(decode(record).getSourceId().toString());
+        }
+        return ids;
+    }
+
+    /** An operator whose every classifier call waits for {@code gate}, registered under {@code key} until removed. */
+    private static ClassifyOperator gatedOperator(String key, CountDownLatch gate, int maxBatch) {
+        FaultyClassifiers.GATES.put(key, gate);
+        return new ClassifyOperator(TestConfigs.classifierConfig(maxBatch, Duration.ZERO), FaultyClassifiers.opener(key));
     }
 
     @Test
@@ -291,9 +289,7 @@ class ClassifyOperatorTest {
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void withNoDelayTheNextBatchFormsWhileOneRunsAndStartsWhenItEnds() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        FaultyClassifiers.GATES.put("overlap", gate);
-        ClassifyOperator gated = new ClassifyOperator(TestConfigs.classifierConfig(MAX_BATCH, Duration.ZERO),
-                FaultyClassifiers.opener("overlap"));
+        ClassifyOperator gated = gatedOperator("overlap", gate, MAX_BATCH);
         try (var own = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(gated)) {
             own.open();
             own.processElement(new StreamRecord<>(chat("first", "good morning")));
@@ -307,7 +303,7 @@ class ClassifyOperatorTest {
             runNextMail(own);
             runNextMail(own);
 
-            List<ClassifiedEvent> events = new java.util.ArrayList<>();
+            List<ClassifiedEvent> events = new ArrayList<>();
             for (OutboundRecord record : own.extractOutputValues()) {
                 events.add(decode(record));
             }
@@ -322,9 +318,7 @@ class ClassifyOperatorTest {
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void aFullBatchWaitsForTheInferenceThreadAndEveryEventIsEmittedInOrder() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        FaultyClassifiers.GATES.put("full", gate);
-        ClassifyOperator gated = new ClassifyOperator(TestConfigs.classifierConfig(2, Duration.ZERO),
-                FaultyClassifiers.opener("full"));
+        ClassifyOperator gated = gatedOperator("full", gate, 2);
         try (var own = new OneInputStreamOperatorTestHarness<TextEvent, OutboundRecord>(gated)) {
             own.open();
             own.processElement(new StreamRecord<>(chat("a", "one")));
@@ -342,8 +336,7 @@ class ClassifyOperatorTest {
 
             gated.finish();
 
-            assertThat(own.extractOutputValues()).extracting(r -> decode(r).getSourceId().toString())
-                    .containsExactly("a", "b", "c");
+            assertThat(sourceIds(own.extractOutputValues())).containsExactly("a", "b", "c");
             opener.join();
         } finally {
             FaultyClassifiers.GATES.remove("full");

@@ -166,7 +166,7 @@ final class PipelineBenchmark implements AutoCloseable {
                 // Event ids are unique over the bench's phases: each phase reads only its own outputs.
                 String prefix = "e" + phases++ + "-";
                 CpuSplit before = CpuSplit.snapshot();
-                Thread producer = produce(topic, texts, prefix, ratePerSecond, true);
+                Thread producer = produce(texts, prefix, ratePerSecond, true);
                 Result result = collect(consumer, prefix, texts.size(), progress);
                 producer.join();
                 results.add(result.withWarmup(warmupEvents, CpuSplit.between(before, CpuSplit.snapshot())));
@@ -209,7 +209,7 @@ final class PipelineBenchmark implements AutoCloseable {
             long roundStart = System.nanoTime();
             long compiledBefore = jit.getTotalCompilationTime();
             String prefix = "w" + phases++ + "-";
-            Thread producer = produce(topic, round, prefix, ratePerSecond, false);
+            Thread producer = produce(round, prefix, ratePerSecond, false);
             collect(consumer, prefix, round.size(), null);
             producer.join();
             sent += round.size();
@@ -225,7 +225,7 @@ final class PipelineBenchmark implements AutoCloseable {
     }
 
     /** Sends the texts as events with ids {@code prefix + index}, at the given rate, from a thread of its own. */
-    private Thread produce(String topic, List<String> texts, String prefix, double ratePerSecond, boolean delayStart) {
+    private Thread produce(List<String> texts, String prefix, double ratePerSecond, boolean delayStart) {
         Thread producerThread = new Thread(() -> {
             SampleEvents samples = new SampleEvents(2);
             long intervalNanos = Double.isInfinite(ratePerSecond) ? 0 : (long) (1e9 / ratePerSecond);
