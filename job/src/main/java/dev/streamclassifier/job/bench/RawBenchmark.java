@@ -8,6 +8,7 @@ import dev.streamclassifier.udf.TextClassifier;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -52,36 +53,30 @@ final class RawBenchmark {
         ExecutorService pool = Executors.newFixedThreadPool(parallelism);
         try {
             int slice = (texts.size() + parallelism - 1) / parallelism;
-            List<List<String>> parts = new ArrayList<>();
-            List<TextClassifier> classifiers = new ArrayList<>();
+            List<Callable<Void>> warmUps = new ArrayList<>();
+            List<Callable<Result>> calls = new ArrayList<>();
             for (int p = 0; p < parallelism && p * slice < texts.size(); p++) {
-                parts.add(texts.subList(p * slice, Math.min(texts.size(), (p + 1) * slice)));
+                List<String> part = texts.subList(p * slice, Math.min(texts.size(), (p + 1) * slice));
                 if (!shared || opened.isEmpty()) {
                     opened.add(open(model, threads));
                 }
-                classifiers.add(opened.get(opened.size() - 1));
+                TextClassifier classifier = opened.get(opened.size() - 1);
+                warmUps.add(() -> {
+                    warmUp(classifier, part, batch, shape, batch);
+                    return null;
+                });
+                calls.add(() -> timed(classifier, part, batch, shape, batch));
             }
-            List<Future<?>> warmUps = new ArrayList<>();
-            for (int p = 0; p < parts.size(); p++) {
-                TextClassifier classifier = classifiers.get(p);
-                List<String> part = parts.get(p);
-                warmUps.add(pool.submit(() -> warmUp(classifier, part, batch, shape, batch)));
-            }
-            for (Future<?> warmUp : warmUps) {
+            for (Future<Void> warmUp : pool.invokeAll(warmUps)) {
                 warmUp.get();
             }
             long start = System.nanoTime();
-            List<Future<Result>> timed = new ArrayList<>();
-            for (int p = 0; p < parts.size(); p++) {
-                TextClassifier classifier = classifiers.get(p);
-                List<String> part = parts.get(p);
-                timed.add(pool.submit(() -> timed(classifier, part, batch, shape, batch)));
-            }
-            double millisPerBatch = 0;
-            for (Future<Result> part : timed) {
-                millisPerBatch += part.get().millisPerBatch() / timed.size();
-            }
+            List<Future<Result>> parts = pool.invokeAll(calls);
             double seconds = (System.nanoTime() - start) / 1e9;
+            double millisPerBatch = 0;
+            for (Future<Result> part : parts) {
+                millisPerBatch += part.get().millisPerBatch() / parts.size();
+            }
             return new Result(texts.size() / seconds, millisPerBatch);
         } finally {
             // Every caller must be out of ONNX Runtime before a session closes.
@@ -106,13 +101,12 @@ final class RawBenchmark {
         return timed(classifier, texts, batch, shape, window);
     }
 
-    private static Void warmUp(TextClassifier classifier, List<String> texts, int batch, BatchShape shape, int window)
+    private static void warmUp(TextClassifier classifier, List<String> texts, int batch, BatchShape shape, int window)
             throws Exception {
         int step = Math.max(batch, window);
         for (int warmup = 0; warmup < 3; warmup++) {
             classifier.classify(texts.subList(0, Math.min(step, texts.size())), shape);
         }
-        return null;
     }
 
     private static Result timed(TextClassifier classifier, List<String> texts, int batch, BatchShape shape, int window)

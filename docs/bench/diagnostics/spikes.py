@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Groups a bench run's latency spikes and says how long after a checkpoint each began.
+
+usage: spikes.py CHECKPOINT_LOG LATENCY_CSV BOUND_MS
+CHECKPOINT_LOG comes from log4j2-checkpoints.properties, LATENCY_CSV from the bench's report directory, BOUND_MS is
+the report's bound. Events over the bound that were produced less than 300 ms apart form one spike.
+"""
+import csv
+import re
+import sys
+
+
+def times(log, pattern):
+    return [int(m.group(1)) for m in (re.match(r'(\d+) .*' + pattern, line) for line in open(log)) if m]
+
+
+def since(t, marks):
+    earlier = [m for m in marks if m <= t]
+    return t - earlier[-1] if earlier else None
+
+
+def main(log, latency_csv, bound):
+    triggered, completed = times(log, 'Triggering checkpoint'), times(log, 'Completed checkpoint')
+    rows = [(int(r['produced_at_epoch_ms']), float(r['classified_ms'])) for r in csv.DictReader(open(latency_csv))]
+    start = rows[0][0]
+    latencies = sorted(latency for _, latency in rows)
+    over = [(produced, latency) for produced, latency in rows if latency > bound]
+    print(f"{len(rows)} events, {len(over)} over the bound, p99 {latencies[int(len(rows) * 0.99)]:.0f} ms")
+    spikes = []
+    for produced, latency in over:
+        if spikes and produced - spikes[-1][1] < 300:
+            spikes[-1][1:] = [produced, max(spikes[-1][2], latency), spikes[-1][3] + 1]
+        else:
+            spikes.append([produced, produced, latency, 1])
+    for first, last, worst, count in spikes:
+        print(f"spike {(first - start) / 1000:6.2f}-{(last - start) / 1000:6.2f} s: {count} events, worst {worst:.0f} ms;"
+              f" {since(first, triggered)} ms after a checkpoint's trigger, {since(first, completed)} ms after one completed")
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2], float(sys.argv[3]))
