@@ -35,8 +35,8 @@ public final class BenchCommand {
               --parallelism P     decode/classify/write parallelism (default: the number of cores)
               --max-delay MS      classifier.batch.max-delay in ms (default: the job's, 0)
               --warmup N          at least N events through the job first, not measured, then more until the JIT
-                                  compiler is quiet (< 5% of a core in two rounds in a row; at most
-                                  90 s); 0: none (default 5000)
+                                  compiler is quiet (< 5% of a core over the last 10 s; at most
+                                  180 s); 0: none (default 5000)
               --data FILE         texts from a text,label CSV/JSONL file instead of the sample texts
               --latency           also measure latency at 70% of the measured pipeline throughput
               --rate R            ... or at R events/s

@@ -52,7 +52,8 @@ final class PipelineBenchmark implements AutoCloseable {
     private static final String DEAD = "bench-dead-letters";
     private static final int WARMUP_ROUND = 2_000;
     private static final double JIT_QUIET = 0.05;
-    private static final int MAX_WARMUP_SECONDS = 90;
+    private static final int QUIET_WINDOW_SECONDS = 10;
+    private static final int MAX_WARMUP_SECONDS = 180;
 
     private final EmbeddedKafka kafka;
     private final String model;
@@ -179,12 +180,13 @@ final class PipelineBenchmark implements AutoCloseable {
      * Sends events through the job at the rate the measurement will offer (as fast as it takes them for the
      * throughput run), in rounds of {@value #WARMUP_ROUND}, at least
      * {@code minEvents} and then until the JIT compiler was busy less than {@value #JIT_QUIET} of one core's time
-     * during two rounds in a row (one quiet round was often a lull: the JIT then took 14% of the measured run), or
-     * {@value #MAX_WARMUP_SECONDS} s have passed. The raw run is measured warm, and a job that runs
-     * for hours spends next to nothing on compiling; but with a broker, Flink and the clients in one JVM the JIT took
-     * 29% of the CPU during a cold pipeline's first 5,000 events and still 12% after 20,000. The rate matters: at 70%
-     * load batches are small, and after a warm-up with full batches only, the JIT compiler took 20-75% of the CPU in
-     * bursts during the latency run, each burst a spike of latency.
+     * over the last {@value #QUIET_WINDOW_SECONDS} s, or {@value #MAX_WARMUP_SECONDS} s have passed. The raw run is
+     * measured warm, and a job that runs for hours spends next to nothing on compiling; but with a broker, Flink and
+     * the clients in one JVM the JIT took 29% of the CPU during a cold pipeline's first 5,000 events and still 12%
+     * after 20,000. It comes in bursts: single rounds under 5% alternated with rounds at 20-50% until 120-140 s into
+     * the warm-up on 2 cores, so a window of several rounds, not one or two, tells a quiet compiler from a lull. The
+     * rate matters: at 70% load batches are small, and after a warm-up with full batches only, the JIT compiler took
+     * 20-75% of the CPU in bursts during the latency run, each burst a spike of latency.
      *
      * @return how many events warmed the job up
      */
@@ -199,29 +201,44 @@ final class PipelineBenchmark implements AutoCloseable {
             double ratePerSecond) throws Exception {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long start = System.nanoTime();
+        // (time ns, JIT compile time ms) after each round; the first is the oldest still needed to span the window.
+        List<long[]> marks = new ArrayList<>();
+        marks.add(new long[] {start, jit.getTotalCompilationTime()});
+        long windowNanos = TimeUnit.SECONDS.toNanos(QUIET_WINDOW_SECONDS);
         int sent = 0;
-        int quietRounds = 0;
         while (true) {
             List<String> round = new ArrayList<>(WARMUP_ROUND);
             for (int i = 0; i < WARMUP_ROUND; i++) {
                 round.add(texts.get((sent + i) % texts.size()));
             }
-            long roundStart = System.nanoTime();
-            long compiledBefore = jit.getTotalCompilationTime();
             String prefix = "w" + phases++ + "-";
             Thread producer = produce(round, prefix, ratePerSecond, false);
             collect(consumer, prefix, round.size(), null);
             producer.join();
             sent += round.size();
-            double jitShare = (jit.getTotalCompilationTime() - compiledBefore) / ((System.nanoTime() - roundStart) / 1e6);
-            double seconds = (System.nanoTime() - start) / 1e9;
+            long[] now = {System.nanoTime(), jit.getTotalCompilationTime()};
+            double roundShare = jitShare(marks.get(marks.size() - 1), now);
+            marks.add(now);
+            while (marks.size() > 2 && now[0] - marks.get(1)[0] >= windowNanos) {
+                marks.remove(0);
+            }
+            boolean windowFull = now[0] - marks.get(0)[0] >= windowNanos;
+            double windowShare = jitShare(marks.get(0), now);
+            double seconds = (now[0] - start) / 1e9;
             System.err.printf(Locale.ROOT, "  warm-up: %,d events in %.0f s; JIT compiler busy %.0f%% of a core in the "
-                    + "last round%n", sent, seconds, 100 * jitShare);
-            quietRounds = jitShare < JIT_QUIET ? quietRounds + 1 : 0;
-            if (sent >= minEvents && (quietRounds >= 2 || seconds > MAX_WARMUP_SECONDS)) {
+                    + "last round, %.0f%% over the last %.0f s%n", sent, seconds, 100 * roundShare, 100 * windowShare,
+                    (now[0] - marks.get(0)[0]) / 1e9);
+            if (sent >= minEvents && ((windowFull && windowShare < JIT_QUIET) || seconds > MAX_WARMUP_SECONDS)) {
+                System.err.printf(Locale.ROOT, "  warm-up done (%s); measuring ...%n",
+                        seconds > MAX_WARMUP_SECONDS ? "time limit" : "JIT compiler quiet");
                 return sent;
             }
         }
+    }
+
+    /** The JIT compiler's busy time between two (ns, compile ms) marks, as a share of one core. */
+    private static double jitShare(long[] from, long[] to) {
+        return (to[1] - from[1]) / Math.max(1e-3, (to[0] - from[0]) / 1e6);
     }
 
     /** Sends the texts as events with ids {@code prefix + index}, at the given rate, from a thread of its own. */
