@@ -201,9 +201,9 @@ final class PipelineBenchmark implements AutoCloseable {
             double ratePerSecond) throws Exception {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long start = System.nanoTime();
-        // (time ns, JIT compile time ms) after each round; the first is the oldest still needed to span the window.
-        List<long[]> marks = new ArrayList<>();
-        marks.add(new long[] {start, jit.getTotalCompilationTime()});
+        // One mark after each round; the first is the oldest still needed to span the window.
+        List<JitMark> marks = new ArrayList<>();
+        marks.add(new JitMark(start, jit.getTotalCompilationTime()));
         long windowNanos = TimeUnit.SECONDS.toNanos(QUIET_WINDOW_SECONDS);
         int sent = 0;
         while (true) {
@@ -216,18 +216,18 @@ final class PipelineBenchmark implements AutoCloseable {
             collect(consumer, prefix, round.size(), null);
             producer.join();
             sent += round.size();
-            long[] now = {System.nanoTime(), jit.getTotalCompilationTime()};
-            double roundShare = jitShare(marks.get(marks.size() - 1), now);
+            JitMark now = new JitMark(System.nanoTime(), jit.getTotalCompilationTime());
+            double roundShare = marks.get(marks.size() - 1).busyShareUntil(now);
             marks.add(now);
-            while (marks.size() > 2 && now[0] - marks.get(1)[0] >= windowNanos) {
+            while (marks.size() > 2 && now.nanos() - marks.get(1).nanos() >= windowNanos) {
                 marks.remove(0);
             }
-            boolean windowFull = now[0] - marks.get(0)[0] >= windowNanos;
-            double windowShare = jitShare(marks.get(0), now);
-            double seconds = (now[0] - start) / 1e9;
+            boolean windowFull = now.nanos() - marks.get(0).nanos() >= windowNanos;
+            double windowShare = marks.get(0).busyShareUntil(now);
+            double seconds = (now.nanos() - start) / 1e9;
             System.err.printf(Locale.ROOT, "  warm-up: %,d events in %.0f s; JIT compiler busy %.0f%% of a core in the "
                     + "last round, %.0f%% over the last %.0f s%n", sent, seconds, 100 * roundShare, 100 * windowShare,
-                    (now[0] - marks.get(0)[0]) / 1e9);
+                    (now.nanos() - marks.get(0).nanos()) / 1e9);
             if (sent >= minEvents && ((windowFull && windowShare < JIT_QUIET) || seconds > MAX_WARMUP_SECONDS)) {
                 System.err.printf(Locale.ROOT, "  warm-up done (%s); measuring ...%n",
                         seconds > MAX_WARMUP_SECONDS ? "time limit" : "JIT compiler quiet");
@@ -236,9 +236,12 @@ final class PipelineBenchmark implements AutoCloseable {
         }
     }
 
-    /** The JIT compiler's busy time between two (ns, compile ms) marks, as a share of one core. */
-    private static double jitShare(long[] from, long[] to) {
-        return (to[1] - from[1]) / Math.max(1e-3, (to[0] - from[0]) / 1e6);
+    /** A point in the warm-up: {@link System#nanoTime()} and the JIT compiler's total busy time then, in ms. */
+    private record JitMark(long nanos, long compileMillis) {
+        /** The JIT compiler's busy time from this mark to {@code later}, as a share of one core. */
+        double busyShareUntil(JitMark later) {
+            return (later.compileMillis - compileMillis) / Math.max(1e-3, (later.nanos - nanos) / 1e6);
+        }
     }
 
     /** Sends the texts as events with ids {@code prefix + index}, at the given rate, from a thread of its own. */
