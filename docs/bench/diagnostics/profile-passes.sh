@@ -9,7 +9,7 @@ out=/tmp/profile
 mkdir -p "$out"
 jar="$HOME/.m2/repository/tools/profiler/async-profiler/2.9/async-profiler-2.9.jar"
 [ -f "$jar" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:2.9
-unzip -o -q "$jar" linux-x64/libasyncProfiler.so -d "$out"
+(cd "$out" && jar xf "$jar" linux-x64/libasyncProfiler.so)   # the JDK's jar tool: no unzip needed
 lib="$out/linux-x64/libasyncProfiler.so"
 
 java -jar job/target/stream-classifier.jar bench "$@" --report "$out/report" --json > "$out/bench.out" 2> "$out/bench.err" &

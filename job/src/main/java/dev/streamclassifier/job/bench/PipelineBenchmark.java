@@ -222,15 +222,16 @@ final class PipelineBenchmark implements AutoCloseable {
             while (marks.size() > 2 && now.nanos() - marks.get(1).nanos() >= windowNanos) {
                 marks.remove(0);
             }
-            boolean windowFull = now.nanos() - marks.get(0).nanos() >= windowNanos;
+            long windowSpan = now.nanos() - marks.get(0).nanos();
             double windowShare = marks.get(0).busyShareUntil(now);
             double seconds = (now.nanos() - start) / 1e9;
             System.err.printf(Locale.ROOT, "  warm-up: %,d events in %.0f s; JIT compiler busy %.0f%% of a core in the "
                     + "last round, %.0f%% over the last %.0f s%n", sent, seconds, 100 * roundShare, 100 * windowShare,
-                    (now.nanos() - marks.get(0).nanos()) / 1e9);
-            if (sent >= minEvents && ((windowFull && windowShare < JIT_QUIET) || seconds > MAX_WARMUP_SECONDS)) {
+                    windowSpan / 1e9);
+            boolean quiet = windowSpan >= windowNanos && windowShare < JIT_QUIET;
+            if (sent >= minEvents && (quiet || seconds > MAX_WARMUP_SECONDS)) {
                 System.err.printf(Locale.ROOT, "  warm-up done (%s); measuring ...%n",
-                        seconds > MAX_WARMUP_SECONDS ? "time limit" : "JIT compiler quiet");
+                        quiet ? "JIT compiler quiet" : "time limit");
                 return sent;
             }
         }
