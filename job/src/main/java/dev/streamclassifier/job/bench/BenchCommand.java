@@ -135,7 +135,9 @@ public final class BenchCommand {
             pipeline = pipelineRounds.stream()
                     .max(Comparator.comparingDouble(PipelineBenchmark.Result::textsPerSecond)).orElseThrow();
             for (PipelineBenchmark.Result round : pipelineRounds) {
-                progress("  pass: %.0f texts/s, mean batch %.1f", round.textsPerSecond(), round.meanBatchSize());
+                progress("  pass: %.0f texts/s, mean batch %.1f, JIT compiler %.1f%% of the CPU",
+                        round.textsPerSecond(), round.meanBatchSize(),
+                        100 * round.cpuShares().getOrDefault(CpuSplit.JIT, 0.0));
             }
             progress("pipeline: %.0f texts/s (ratio %.3f)", pipeline.textsPerSecond(),
                     pipeline.textsPerSecond() / raw.textsPerSecond());

@@ -159,16 +159,17 @@ final class PipelineBenchmark implements AutoCloseable {
             topic = options.inputTopics().get(kind);
             job = start(options);
         }
-        int warmupEvents = minWarmupEvents > 0 ? warmUp(texts, minWarmupEvents, ratePerSecond) : 0;
         List<Result> results = new ArrayList<>();
-        // Reads from the end of what is committed now: the measured run does not also decode the warm-up's output.
         try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer("read_committed")) {
+            int warmupEvents = minWarmupEvents > 0 ? warmUp(consumer, texts, minWarmupEvents, ratePerSecond) : 0;
+            // From the end of what is committed now: the measured run does not also decode the warm-up's output.
+            seekToEnd(consumer);
             for (int round = 0; round < rounds; round++) {
                 // Event ids are unique over the bench's phases: each phase reads only its own outputs.
                 String prefix = "e" + phases++ + "-";
                 CpuSplit before = CpuSplit.snapshot();
                 Thread producer = produce(texts, prefix, ratePerSecond, true);
-                Result result = collect(consumer, prefix, texts.size(), progress);
+                Result result = collect(consumer, null, prefix, texts.size(), progress);
                 producer.join();
                 results.add(result.withWarmup(warmupEvents, CpuSplit.between(before, CpuSplit.snapshot())));
             }
@@ -186,19 +187,22 @@ final class PipelineBenchmark implements AutoCloseable {
      * after 20,000. It comes in bursts: single rounds under 5% alternated with rounds at 20-50% until 120-140 s into
      * the warm-up on 2 cores, so a window of several rounds, not one or two, tells a quiet compiler from a lull. The
      * rate matters: at 70% load batches are small, and after a warm-up with full batches only, the JIT compiler took
-     * 20-75% of the CPU in bursts during the latency run, each burst a spike of latency.
+     * 20-75% of the CPU in bursts during the latency run, each burst a spike of latency. The measurement's
+     * {@code read_committed} reader reads along: when it started only after the warm-up, the broker's fetch code was
+     * deoptimized and compiled again for it, and the JIT compiler took 9% of the CPU in the best measured pass.
      *
      * @return how many events warmed the job up
      */
-    private int warmUp(List<String> texts, int minEvents, double ratePerSecond) throws Exception {
+    private int warmUp(KafkaConsumer<byte[], byte[]> committedReader, List<String> texts, int minEvents,
+            double ratePerSecond) throws Exception {
         // Reads uncommitted output: a round ends when the job has written it, not at the next checkpoint.
         try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer("read_uncommitted")) {
-            return warmUp(consumer, texts, minEvents, ratePerSecond);
+            return warmUp(consumer, committedReader, texts, minEvents, ratePerSecond);
         }
     }
 
-    private int warmUp(KafkaConsumer<byte[], byte[]> consumer, List<String> texts, int minEvents,
-            double ratePerSecond) throws Exception {
+    private int warmUp(KafkaConsumer<byte[], byte[]> consumer, KafkaConsumer<byte[], byte[]> committedReader,
+            List<String> texts, int minEvents, double ratePerSecond) throws Exception {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long start = System.nanoTime();
         // One mark after each round; the first is the oldest still needed to span the window.
@@ -213,7 +217,7 @@ final class PipelineBenchmark implements AutoCloseable {
             }
             String prefix = "w" + phases++ + "-";
             Thread producer = produce(round, prefix, ratePerSecond, false);
-            collect(consumer, prefix, round.size(), null);
+            collect(consumer, committedReader, prefix, round.size(), null);
             producer.join();
             sent += round.size();
             JitMark now = new JitMark(System.nanoTime(), jit.getTotalCompilationTime());
@@ -307,23 +311,35 @@ final class PipelineBenchmark implements AutoCloseable {
             consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
         consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        // Seeks are lazy: fix the positions now, before the events are produced.
-        partitions.forEach(consumer::position);
+        seekToEnd(consumer);
         return consumer;
+    }
+
+    private static void seekToEnd(KafkaConsumer<byte[], byte[]> consumer) {
+        consumer.seekToEnd(consumer.assignment());
+        // Seeks are lazy: fix the positions now, before the events are produced.
+        consumer.assignment().forEach(consumer::position);
     }
 
     /**
      * Reads outputs back as committed until {@code expected} events with ids starting with {@code prefix} came out,
-     * recording for each when it was classified and when it was seen. Outputs of other events are skipped.
+     * recording for each when it was classified and when it was seen. Outputs of other events are skipped. During
+     * the warm-up, {@code alongside} (the measurement's {@code read_committed} reader) is polled too, so that the
+     * broker's and the client's committed-read code is compiled before the measurement, not during it.
      */
-    private Result collect(KafkaConsumer<byte[], byte[]> consumer, String prefix, int expected, LongConsumer progress)
-            throws IOException {
+    private Result collect(KafkaConsumer<byte[], byte[]> consumer, KafkaConsumer<byte[], byte[]> alongside,
+            String prefix, int expected, LongConsumer progress) throws IOException {
         Outputs outputs = new Outputs(prefix);
+        Outputs readAlongside = new Outputs(prefix);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
         while (outputs.count() < expected && System.nanoTime() < deadline) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 outputs.add(record, System.currentTimeMillis());
+            }
+            if (alongside != null) {
+                for (ConsumerRecord<byte[], byte[]> record : alongside.poll(Duration.ZERO)) {
+                    readAlongside.add(record, System.currentTimeMillis());
+                }
             }
             if (progress != null) {
                 progress.accept(outputs.count());
