@@ -18,8 +18,14 @@ until grep -q "warm-up done" "$out/bench.err"; do
   kill -0 "$pid" 2>/dev/null || { cat "$out/bench.err"; exit 1; }
   sleep 0.5
 done
-# jcmd splits an unquoted argument at '=': the inner quotes keep the profiler's options in one piece.
-jcmd "$pid" JVMTI.agent_load "$lib" "'start,event=cpu,interval=5000000,threads'" > /dev/null
+# jcmd splits an unquoted argument at '=': the inner quotes keep the profiler's options in one piece. On two busy cores
+# the JVM can miss jcmd's attach timeout (AttachNotSupportedException), hence a few tries.
+for try in 1 2 3 4 5; do
+  jcmd "$pid" JVMTI.agent_load "$lib" "'start,event=cpu,interval=5000000,threads'" > /dev/null 2>&1 && break
+  [ "$try" = 5 ] && { echo "could not attach the profiler to $pid" >&2; exit 1; }
+  sleep 0.2
+done
+rm -f "$out/passes.collapsed"   # a stale profile must not pass for this run's
 until grep -q "(ratio" "$out/bench.err"; do sleep 0.5; done
 jcmd "$pid" JVMTI.agent_load "$lib" "'stop,file=$out/passes.collapsed,collapsed'" > /dev/null
 wait "$pid"

@@ -3,10 +3,12 @@
 
 usage: spikes.py CHECKPOINT_LOG LATENCY_CSV BOUND_MS
 CHECKPOINT_LOG comes from log4j2-checkpoints.properties, LATENCY_CSV from the bench's report directory, BOUND_MS is
-the report's bound. Events over the bound that were produced less than 300 ms apart form one spike.
+the report's bound. Events over the bound that were produced less than 300 ms apart form one spike. The last line
+compares the events produced in the 150 ms after a checkpoint's trigger with those produced away from any trigger.
 """
 import csv
 import re
+import statistics
 import sys
 
 
@@ -35,6 +37,13 @@ def main(log, latency_csv, bound):
     for first, last, worst, count in spikes:
         print(f"spike {(first - start) / 1000:6.2f}-{(last - start) / 1000:6.2f} s: {count} events, worst {worst:.0f} ms;"
               f" {since(first, triggered)} ms after a checkpoint's trigger, {since(first, completed)} ms after one completed")
+    during = [t for t in triggered if start < t < rows[-1][0] - 300]
+    near = sorted(latency for produced, latency in rows if any(0 <= produced - t < 150 for t in during))
+    away = sorted(latency for produced, latency in rows if all(not -50 <= produced - t < 400 for t in during))
+    if near and away:
+        print(f"{len(during)} checkpoints; produced 0-150 ms after a trigger: mean {statistics.mean(near):.0f},"
+              f" p90 {near[int(len(near) * 0.9)]:.0f}, max {near[-1]:.0f} ms; away from triggers: mean"
+              f" {statistics.mean(away):.0f}, p90 {away[int(len(away) * 0.9)]:.0f}, p99 {away[int(len(away) * 0.99)]:.0f} ms")
 
 
 if __name__ == '__main__':
