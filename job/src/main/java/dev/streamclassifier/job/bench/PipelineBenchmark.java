@@ -205,10 +205,8 @@ final class PipelineBenchmark implements AutoCloseable {
             List<String> texts, int minEvents, double ratePerSecond) throws Exception {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long start = System.nanoTime();
-        // One mark after each round; the first is the oldest still needed to span the window.
-        List<JitMark> marks = new ArrayList<>();
-        marks.add(new JitMark(start, jit.getTotalCompilationTime()));
-        long windowNanos = TimeUnit.SECONDS.toNanos(QUIET_WINDOW_SECONDS);
+        JitQuietWindow window = new JitQuietWindow(Duration.ofSeconds(QUIET_WINDOW_SECONDS), JIT_QUIET, start,
+                jit.getTotalCompilationTime());
         int sent = 0;
         while (true) {
             List<String> round = new ArrayList<>(WARMUP_ROUND);
@@ -220,32 +218,17 @@ final class PipelineBenchmark implements AutoCloseable {
             collect(consumer, committedReader, prefix, round.size(), null);
             producer.join();
             sent += round.size();
-            JitMark now = new JitMark(System.nanoTime(), jit.getTotalCompilationTime());
-            double roundShare = marks.get(marks.size() - 1).busyShareUntil(now);
-            marks.add(now);
-            while (marks.size() > 2 && now.nanos() - marks.get(1).nanos() >= windowNanos) {
-                marks.remove(0);
-            }
-            long windowSpan = now.nanos() - marks.get(0).nanos();
-            double windowShare = marks.get(0).busyShareUntil(now);
-            double seconds = (now.nanos() - start) / 1e9;
+            long now = System.nanoTime();
+            JitQuietWindow.Reading jitReading = window.endRound(now, jit.getTotalCompilationTime());
+            double seconds = (now - start) / 1e9;
             System.err.printf(Locale.ROOT, "  warm-up: %,d events in %.0f s; JIT compiler busy %.0f%% of a core in the "
-                    + "last round, %.0f%% over the last %.0f s%n", sent, seconds, 100 * roundShare, 100 * windowShare,
-                    windowSpan / 1e9);
-            boolean quiet = windowSpan >= windowNanos && windowShare < JIT_QUIET;
-            if (sent >= minEvents && (quiet || seconds > MAX_WARMUP_SECONDS)) {
+                    + "last round, %.0f%% over the last %.0f s%n", sent, seconds, 100 * jitReading.roundShare(),
+                    100 * jitReading.windowShare(), jitReading.windowSpan().toMillis() / 1e3);
+            if (sent >= minEvents && (jitReading.quiet() || seconds > MAX_WARMUP_SECONDS)) {
                 System.err.printf(Locale.ROOT, "  warm-up done (%s); measuring ...%n",
-                        quiet ? "JIT compiler quiet" : "time limit");
+                        jitReading.quiet() ? "JIT compiler quiet" : "time limit");
                 return sent;
             }
-        }
-    }
-
-    /** A point in the warm-up: {@link System#nanoTime()} and the JIT compiler's total busy time then, in ms. */
-    private record JitMark(long nanos, long compileMillis) {
-        /** The JIT compiler's busy time from this mark to {@code later}, as a share of one core. */
-        double busyShareUntil(JitMark later) {
-            return (later.compileMillis - compileMillis) / Math.max(1e-3, (later.nanos - nanos) / 1e6);
         }
     }
 
