@@ -40,7 +40,9 @@ def main(log, latency_csv, bound):
     during = [t for t in triggered if start < t < rows[-1][0] - 300]
     near = sorted(latency for produced, latency in rows if any(0 <= produced - t < 150 for t in during))
     away = sorted(latency for produced, latency in rows if all(not -50 <= produced - t < 400 for t in during))
-    if near and away:
+    if not during:
+        print("no checkpoint trigger in the log falls inside this latency run: is it the run's log?")
+    elif near and away:
         print(f"{len(during)} checkpoints; produced 0-150 ms after a trigger: mean {statistics.mean(near):.0f},"
               f" p90 {near[int(len(near) * 0.9)]:.0f}, max {near[-1]:.0f} ms; away from triggers: mean"
               f" {statistics.mean(away):.0f}, p90 {away[int(len(away) * 0.9)]:.0f}, p99 {away[int(len(away) * 0.99)]:.0f} ms")

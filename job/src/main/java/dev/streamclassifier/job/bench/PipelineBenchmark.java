@@ -162,7 +162,8 @@ final class PipelineBenchmark implements AutoCloseable {
         List<Result> results = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = outputConsumer("read_committed")) {
             int warmupEvents = minWarmupEvents > 0 ? warmUp(consumer, texts, minWarmupEvents, ratePerSecond) : 0;
-            // From the end of what is committed now: the measured run does not also decode the warm-up's output.
+            // From the end of what is committed now, so that the measured run does not decode the warm-up's output;
+            // only the warm-up's last round may still be uncommitted, and is then read and skipped in the first pass.
             seekToEnd(consumer);
             for (int round = 0; round < rounds; round++) {
                 // Event ids are unique over the bench's phases: each phase reads only its own outputs.

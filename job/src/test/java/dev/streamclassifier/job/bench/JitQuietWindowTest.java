@@ -22,6 +22,17 @@ class JitQuietWindowTest {
     }
 
     @Test
+    void aRoundLongerThanTheWindowIsMeasuredOverThatRound() {
+        window.endRound(2 * SECOND, 1_000);
+        // One 15 s round with 150 ms of compiling: 1% of a core, the earlier busy round out of the window.
+        JitQuietWindow.Reading reading = window.endRound(17 * SECOND, 1_150);
+
+        assertThat(reading.windowSpan()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(reading.windowShare()).isCloseTo(0.01, within(1e-9));
+        assertThat(reading.quiet()).isTrue();
+    }
+
+    @Test
     void quietRoundsShorterThanTheWindowAreNotEnough() {
         JitQuietWindow.Reading reading = null;
         for (int round = 1; round <= 4; round++) {
@@ -55,11 +66,9 @@ class JitQuietWindowTest {
         assertThat(afterBurst.roundShare()).isZero();
         assertThat(afterBurst.quiet()).as("the burst is still inside the last 10 s").isFalse();
 
-        JitQuietWindow.Reading later = null;
-        for (int round = 6; round <= 7; round++) {
-            later = window.endRound(round * 2 * SECOND, 1_500);
-        }
-        assertThat(later.windowSpan()).isGreaterThanOrEqualTo(Duration.ofSeconds(10));
+        // At 12 s the burst's round (0-2 s) lies exactly one window back: it leaves the window.
+        JitQuietWindow.Reading later = window.endRound(12 * SECOND, 1_500);
+        assertThat(later.windowSpan()).isEqualTo(Duration.ofSeconds(10));
         assertThat(later.windowShare()).isZero();
         assertThat(later.quiet()).isTrue();
     }
