@@ -7,11 +7,12 @@ Record with -XX:StartFlightRecording=...,settings=profile (thread parks of 10 ms
 trigger inside the latency run, the parks of 15 ms or more that overlap the 120 ms after it on the source task, its
 fetcher and the decode -> classify tasks.
 """
-import csv
 import json
 import subprocess
 import sys
 from datetime import datetime
+
+import checkpoint_log
 
 THREADS = ('Source: read', 'Source Data Fetcher', 'decode -> classify')
 
@@ -27,9 +28,8 @@ def millis(duration):
 
 
 def main(recording, log, latency_csv):
-    produced = [int(row['produced_at_epoch_ms']) for row in csv.DictReader(open(latency_csv))]
-    triggers = [int(line.split()[0]) for line in open(log) if 'Triggering checkpoint' in line]
-    triggers = [t for t in triggers if produced[0] < t < produced[-1]]
+    produced = checkpoint_log.produced(latency_csv)
+    triggers = checkpoint_log.triggers_during(log, produced)
     printed = subprocess.run(['jfr', 'print', '--json', '--stack-depth', '1', '--events', 'jdk.ThreadPark', recording],
                              check=True, capture_output=True, text=True).stdout
     parks = []

@@ -2,19 +2,20 @@
 """Were the broker's answers late after checkpoints? Compares request timings near triggers with those elsewhere.
 
 usage: requests-near-checkpoints.py REQUEST_LOG CHECKPOINT_LOG LATENCY_CSV
-REQUEST_LOG and CHECKPOINT_LOG come from log4j2-requests.properties, LATENCY_CSV from the bench's report directory.
-Within the latency run, for the client that sent the most fetches (the job's Kafka source) and the one that sent the
-most produce requests (the bench's producer), it prints the broker's time per request (total, and its share waiting in
-purgatory) and the client's gap between an answer and its next request, for requests answered in the 300 ms after a
-checkpoint's trigger ("near") and elsewhere ("away"). If both look alike near and away, the events reached the job on
-time and whatever delayed them after a trigger happened inside the job.
+REQUEST_LOG and CHECKPOINT_LOG come from log4j2-requests.properties and log4j2-checkpoints.properties, loaded
+together; LATENCY_CSV from the bench's report directory. Within the latency run, for the client that sent the most
+fetches (the job's Kafka source) and the one that sent the most produce requests (the bench's producer), it prints
+the broker's time per request (total, and its share waiting in purgatory) and the client's gap between an answer and
+its next request, for requests answered in the 300 ms after a checkpoint's trigger ("near") and elsewhere ("away").
+If both look alike near and away, the events reached the job on time and whatever delayed them after a trigger
+happened inside the job.
 """
 import collections
-import csv
 import json
-import re
 import statistics
 import sys
+
+import checkpoint_log
 
 MARKER = 'Completed request:'
 
@@ -25,12 +26,10 @@ def summary(values):
             f" p99 {values[int(len(values) * 0.99)]:.1f}, max {values[-1]:.1f} ms") if values else "none"
 
 
-def main(request_log, checkpoint_log, latency_csv):
-    produced = [int(row['produced_at_epoch_ms']) for row in csv.DictReader(open(latency_csv))]
+def main(request_log, log, latency_csv):
+    produced = checkpoint_log.produced(latency_csv)
     start, end = produced[0], produced[-1]
-    triggers = [int(m.group(1)) for m in (re.match(r'(\d+) .*Triggering checkpoint', line)
-                                          for line in open(checkpoint_log)) if m]
-    triggers = [t for t in triggers if start < t < end]
+    triggers = checkpoint_log.triggers_during(log, produced)
     if not triggers:
         sys.exit("no checkpoint trigger in the log falls inside this latency run: are the logs from the same run?")
     requests = collections.defaultdict(list)  # (api, client) -> [(answered at, total ms, remote ms)]

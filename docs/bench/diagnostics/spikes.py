@@ -7,13 +7,10 @@ the report's bound. Events over the bound that were produced less than 300 ms ap
 compares the events produced in the 150 ms after a checkpoint's trigger with those produced away from any trigger.
 """
 import csv
-import re
 import statistics
 import sys
 
-
-def times(log, pattern):
-    return [int(m.group(1)) for m in (re.match(r'(\d+) .*' + pattern, line) for line in open(log)) if m]
+import checkpoint_log
 
 
 def since(t, marks):
@@ -22,7 +19,7 @@ def since(t, marks):
 
 
 def main(log, latency_csv, bound):
-    triggered, completed = times(log, 'Triggering checkpoint'), times(log, 'Completed checkpoint')
+    triggered, completed = checkpoint_log.marks(log), checkpoint_log.marks(log, 'Completed checkpoint')
     rows = [(int(r['produced_at_epoch_ms']), float(r['classified_ms'])) for r in csv.DictReader(open(latency_csv))]
     start = rows[0][0]
     latencies = sorted(latency for _, latency in rows)
