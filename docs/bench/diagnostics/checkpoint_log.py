@@ -13,6 +13,12 @@ def produced(latency_csv):
     return [int(row['produced_at_epoch_ms']) for row in csv.DictReader(open(latency_csv))]
 
 
+def classified(latency_csv):
+    """(produced epoch ms, produce -> classified ms) of each event of the latency run, in latency.csv's order."""
+    rows = csv.DictReader(open(latency_csv))
+    return [(int(row['produced_at_epoch_ms']), float(row['classified_ms'])) for row in rows]
+
+
 def triggers_during(log, produced_ms):
     """The checkpoint triggers that fall between the latency run's first and last produced event."""
     return [t for t in marks(log) if produced_ms[0] < t < produced_ms[-1]]

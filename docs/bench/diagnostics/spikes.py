@@ -6,7 +6,6 @@ CHECKPOINT_LOG comes from log4j2-checkpoints.properties, LATENCY_CSV from the be
 the report's bound. Events over the bound that were produced less than 300 ms apart form one spike. The last line
 compares the events produced in the 150 ms after a checkpoint's trigger with those produced away from any trigger.
 """
-import csv
 import statistics
 import sys
 
@@ -20,7 +19,7 @@ def since(t, marks):
 
 def main(log, latency_csv, bound):
     triggered, completed = checkpoint_log.marks(log), checkpoint_log.marks(log, 'Completed checkpoint')
-    rows = [(int(r['produced_at_epoch_ms']), float(r['classified_ms'])) for r in csv.DictReader(open(latency_csv))]
+    rows = checkpoint_log.classified(latency_csv)
     start = rows[0][0]
     latencies = sorted(latency for _, latency in rows)
     over = [(produced, latency) for produced, latency in rows if latency > bound]

@@ -20,6 +20,8 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -64,6 +66,12 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private static final long serialVersionUID = 1L;
     /** Names the inference threads (the bench counts their CPU time with the classify threads). */
     public static final String INFERENCE_THREAD_PREFIX = "classify inference ";
+    /**
+     * One DEBUG line per batch with its epoch-ms timeline (handed to the inference thread, inference started and
+     * finished, emitted on the task thread, oldest event's timestamp): tells a slower model apart from a task thread
+     * that was busy elsewhere ({@code docs/bench/diagnostics/batches.py}).
+     */
+    private static final Logger BATCH_LOG = LoggerFactory.getLogger(ClassifyOperator.class.getName() + ".batches");
 
     private final ClassifierConfig config;
     private final ClassifierOpener opener;
@@ -204,7 +212,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         } catch (ExecutionException e) {
             throw asException(e.getCause());
         }
-        emitBatch(batch.events, scores);
+        emitBatch(batch.events, scores, batch.handedAtMillis);
     }
 
     /**
@@ -230,8 +238,9 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             awaitRunningBatch();
         }
         List<TextEvent> events = takeBuffer();
+        long handedAt = System.currentTimeMillis();
         CompletableFuture<BatchScores> scores = CompletableFuture.supplyAsync(() -> infer(events), inferenceThread);
-        running = new RunningBatch(events, scores);
+        running = new RunningBatch(events, scores, handedAt);
         scores.whenComplete((result, failure) -> {
             try {
                 mailbox.execute(this::startBatchIfDue, "emit a classified batch");
@@ -246,7 +255,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         awaitRunningBatch();
         if (!buffer.isEmpty()) {
             List<TextEvent> events = takeBuffer();
-            emitBatch(events, infer(events));
+            long handedAt = System.currentTimeMillis();
+            emitBatch(events, infer(events), handedAt);
         }
     }
 
@@ -269,18 +279,20 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     }
 
     /** A batch handed to the inference thread and its scores to come. */
-    private record RunningBatch(List<TextEvent> events, CompletableFuture<BatchScores> scores) {}
+    private record RunningBatch(List<TextEvent> events, CompletableFuture<BatchScores> scores, long handedAtMillis) {}
 
     /**
      * What inference made of a batch: per event, its tasks' scores in task order, or the reason it failed. Built on
      * the inference thread, read on the task thread.
      */
-    private record BatchScores(List<List<TaskScore>> perEvent, String[] failures, long inferenceMicros) {}
+    private record BatchScores(List<List<TaskScore>> perEvent, String[] failures, long inferenceMicros,
+            long startedAtMillis, long finishedAtMillis) {}
 
     private record TaskScore(TaskSpec task, ClassScores score) {}
 
     /** Runs every task's model on its members of the batch. Touches no operator state but the classifiers. */
     private BatchScores infer(List<TextEvent> batch) {
+        long startedAt = System.currentTimeMillis();
         int size = batch.size();
         List<List<TaskScore>> perEvent = new ArrayList<>(size);
         String[] failures = new String[size];
@@ -308,14 +320,19 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
                 }
             }
         }
-        return new BatchScores(perEvent, failures, inferenceNanos / 1000);
+        return new BatchScores(perEvent, failures, inferenceNanos / 1000, startedAt, System.currentTimeMillis());
     }
 
-    private void emitBatch(List<TextEvent> batch, BatchScores scores) {
+    private void emitBatch(List<TextEvent> batch, BatchScores scores, long handedAtMillis) {
         int size = batch.size();
         metrics.batchSize.update(size);
         metrics.inferenceMicros.update(scores.inferenceMicros());
         long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (BATCH_LOG.isDebugEnabled()) {
+            long oldest = batch.stream().mapToLong(event -> event.eventTime).min().orElse(handedAtMillis);
+            BATCH_LOG.debug("batch size={} oldest={} handed={} started={} finished={} emitted={}", size, oldest,
+                    handedAtMillis, scores.startedAtMillis(), scores.finishedAtMillis(), System.currentTimeMillis());
+        }
         for (int i = 0; i < size; i++) {
             TextEvent event = batch.get(i);
             String failure = scores.failures()[i];
