@@ -46,6 +46,7 @@ public final class BenchCommand {
               --option K=V        any other job option for the pipeline run (may repeat)
               --json              print the figures as one JSON object on the last line""";
 
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Passes of the raw and of the pipeline measurement; each side reports its best. */
     private static final int ROUNDS = 3;
 
@@ -155,6 +156,7 @@ public final class BenchCommand {
                 latency = bench.latency(offeredTexts, offered, Math.min(warmup, 2_000),
                         new ProgressLine(offeredTexts.size()));
                 System.err.println();
+                progress("latency: %.2f of %d cores busy while events were offered", latency.coresBusy(), CORES);
                 report.latency(latency, offered, maxDelay.toMillis() + 2 * raw.millisPerBatch());
             }
         }
@@ -187,8 +189,14 @@ public final class BenchCommand {
         result.put("raw_ms_per_batch", round(raw.millisPerBatch()));
         result.put("latency_bound_ms", round(maxDelay.toMillis() + 2 * raw.millisPerBatch()));
         result.put("mean_pipeline_batch", round(pipeline.meanBatchSize()));
+        result.put("cores", CORES);
         ObjectNode cpu = result.putObject("pipeline_cpu_shares");
         pipeline.cpuShares().forEach((group, share) -> cpu.put(group, Math.round(share * 1000) / 1000.0));
+        if (latency != null) {
+            result.put("latency_cores_busy", Math.round(latency.coresBusy() * 100) / 100.0);
+            ObjectNode latencyCpu = result.putObject("latency_cpu_shares");
+            latency.cpuShares().forEach((group, share) -> latencyCpu.put(group, Math.round(share * 1000) / 1000.0));
+        }
         result.put("sort_by_length", shape.sortByLength());
         result.put("micro_batch", shape.microBatchSize());
         if (json) {

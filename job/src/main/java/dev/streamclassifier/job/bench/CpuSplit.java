@@ -34,14 +34,16 @@ final class CpuSplit {
     private final Map<Long, Long> threadNanos;
     private final Map<Long, String> threadNames;
     private final long processNanos;
+    private final long wallNanos;
     /** CPU time of the JVM's own threads (not visible to ThreadMXBean), by group, where /proc tells it. */
     private final Map<String, Long> jvmNanos;
 
-    private CpuSplit(Map<Long, Long> threadNanos, Map<Long, String> threadNames, long processNanos,
+    private CpuSplit(Map<Long, Long> threadNanos, Map<Long, String> threadNames, long processNanos, long wallNanos,
             Map<String, Long> jvmNanos) {
         this.threadNanos = threadNanos;
         this.threadNames = threadNames;
         this.processNanos = processNanos;
+        this.wallNanos = wallNanos;
         this.jvmNanos = jvmNanos;
     }
 
@@ -61,7 +63,7 @@ final class CpuSplit {
         }
         long process = ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
-        return new CpuSplit(nanos, names, process, jvmThreads());
+        return new CpuSplit(nanos, names, process, System.nanoTime(), jvmThreads());
     }
 
     /** JIT and GC threads' CPU time from /proc/self/task (Linux); empty elsewhere. */
@@ -93,6 +95,19 @@ final class CpuSplit {
             return groups;
         }
         return groups;
+    }
+
+    /**
+     * How many cores the process kept busy on average between {@code before} and {@code after} (2.0: both of two
+     * cores all the time), or NaN where the JVM does not tell its CPU time. At a fixed offered rate this is the load
+     * the machine really carried: small batches and the clients' per-request work cost more per event than the
+     * throughput run's full batches.
+     */
+    static double coresBusy(CpuSplit before, CpuSplit after) {
+        if (before.processNanos < 0 || after.wallNanos <= before.wallNanos) {
+            return Double.NaN;
+        }
+        return (double) (after.processNanos - before.processNanos) / (after.wallNanos - before.wallNanos);
     }
 
     /** Share of the process's CPU time between {@code before} and {@code after}, per group, largest first. */

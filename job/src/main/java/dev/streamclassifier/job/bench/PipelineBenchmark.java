@@ -91,13 +91,15 @@ final class PipelineBenchmark implements AutoCloseable {
 
     /**
      * What one run saw. Latencies are per event, in milliseconds, sorted; {@code timeline} holds the same events in
-     * the order they were produced.
+     * the order they were produced. {@code coresBusy} is the process's CPU over wall time while a fixed rate was
+     * offered, NaN for a flat-out pass.
      */
     record Result(long events, double textsPerSecond, double[] processingLatencyMs, double[] visibleLatencyMs,
-            double meanBatchSize, int warmupEvents, Map<String, Double> cpuShares, List<Timed> timeline) {
-        Result withWarmup(int warmup, Map<String, Double> shares) {
+            double meanBatchSize, int warmupEvents, Map<String, Double> cpuShares, double coresBusy,
+            List<Timed> timeline) {
+        Result withCpu(int warmup, Map<String, Double> shares, double cores) {
             return new Result(events, textsPerSecond, processingLatencyMs, visibleLatencyMs, meanBatchSize, warmup,
-                    shares, timeline);
+                    shares, cores, timeline);
         }
     }
 
@@ -169,10 +171,16 @@ final class PipelineBenchmark implements AutoCloseable {
                 // Event ids are unique over the bench's phases: each phase reads only its own outputs.
                 String prefix = "e" + phases++ + "-";
                 CpuSplit before = CpuSplit.snapshot();
-                Thread producer = produce(texts, prefix, ratePerSecond, true);
+                Offer offer = produce(texts, prefix, ratePerSecond, true);
                 Result result = collect(consumer, null, prefix, texts.size(), progress);
-                producer.join();
-                results.add(result.withWarmup(warmupEvents, CpuSplit.between(before, CpuSplit.snapshot())));
+                offer.thread.join();
+                // Flat out, the job lags the producer: a pass's CPU is counted until its output is read, which takes
+                // in the start delay and the wait for the last commit, so its cores busy would read low. At a fixed
+                // rate the offered span is the load.
+                results.add(Double.isInfinite(ratePerSecond) || offer.atLastSend == null
+                        ? result.withCpu(warmupEvents, CpuSplit.between(before, CpuSplit.snapshot()), Double.NaN)
+                        : result.withCpu(warmupEvents, CpuSplit.between(offer.atFirstSend, offer.atLastSend),
+                                CpuSplit.coresBusy(offer.atFirstSend, offer.atLastSend)));
             }
         }
         return results;
@@ -215,9 +223,9 @@ final class PipelineBenchmark implements AutoCloseable {
                 round.add(texts.get((sent + i) % texts.size()));
             }
             String prefix = "w" + phases++ + "-";
-            Thread producer = produce(round, prefix, ratePerSecond, false);
+            Offer offer = produce(round, prefix, ratePerSecond, false);
             collect(consumer, committedReader, prefix, round.size(), null);
-            producer.join();
+            offer.thread.join();
             sent += round.size();
             long now = System.nanoTime();
             JitQuietWindow.Reading jitReading = window.endRound(now, jit.getTotalCompilationTime());
@@ -233,9 +241,17 @@ final class PipelineBenchmark implements AutoCloseable {
         }
     }
 
+    /** A producer thread, and the process's CPU when it sent its first and its last event. */
+    private static final class Offer {
+        Thread thread;
+        volatile CpuSplit atFirstSend;
+        volatile CpuSplit atLastSend;
+    }
+
     /** Sends the texts as events with ids {@code prefix + index}, at the given rate, from a thread of its own. */
-    private Thread produce(List<String> texts, String prefix, double ratePerSecond, boolean delayStart) {
-        Thread producerThread = new Thread(() -> {
+    private Offer produce(List<String> texts, String prefix, double ratePerSecond, boolean delayStart) {
+        Offer offer = new Offer();
+        offer.thread = new Thread(() -> {
             SampleEvents samples = new SampleEvents(2);
             long intervalNanos = Double.isInfinite(ratePerSecond) ? 0 : (long) (1e9 / ratePerSecond);
             // Start once the job is up (and settled after a warm-up burst), so neither counts as latency.
@@ -247,16 +263,20 @@ final class PipelineBenchmark implements AutoCloseable {
                         TimeUnit.NANOSECONDS.sleep(wait);
                     }
                     next += intervalNanos;
+                    if (i == 0) {
+                        offer.atFirstSend = CpuSplit.snapshot();
+                    }
                     producer.send(new ProducerRecord<>(topic, encode(samples, prefix + i, texts.get(i))));
                 }
+                offer.atLastSend = CpuSplit.snapshot();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "bench-producer");
         // A failed run must not be kept alive by a rate-limited producer.
-        producerThread.setDaemon(true);
-        producerThread.start();
-        return producerThread;
+        offer.thread.setDaemon(true);
+        offer.thread.start();
+        return offer;
     }
 
     private byte[] encode(SampleEvents samples, String id, String text) {
@@ -386,7 +406,7 @@ final class PipelineBenchmark implements AutoCloseable {
             double rate = Math.max(0, seen.size() - meanBatch) / span;
             timeline.sort(Comparator.comparingLong(Timed::producedAtMs));
             return new Result(count(), rate, sorted(timeline, Timed::processingMs), sorted(timeline, Timed::visibleMs),
-                    meanBatch, 0, Map.of(), List.copyOf(timeline));
+                    meanBatch, 0, Map.of(), Double.NaN, List.copyOf(timeline));
         }
     }
 

@@ -59,8 +59,16 @@ class BenchCommandITCase {
         assertThat(result.get("p50_ms").asDouble()).isPositive()
                 .isLessThanOrEqualTo(result.get("p99_ms").asDouble());
         assertThat(result.get("latency_bound_ms").asDouble()).isPositive();
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertThat(result.get("cores").asInt()).isEqualTo(cores);
+        // Process CPU over wall time: above 0 for a working job, and no more than every core (plus the clock ticks'
+        // rounding) however the snapshots fall.
+        assertThat(result.get("latency_cores_busy").asDouble()).isPositive().isLessThanOrEqualTo(cores + 0.25);
+        assertThat(result.get("latency_cpu_shares").get("classify threads (decode, inference, encode)").asDouble())
+                .isPositive();
 
-        assertThat(Files.readString(report.resolve("report.md"))).contains("pipeline pass 3", "latency-timeline.png");
+        assertThat(Files.readString(report.resolve("report.md"))).contains("pipeline pass 3", "latency-timeline.png",
+                "cores busy while the latency run's events were offered");
         for (String plot : List.of("latency-cdf.png", "latency-timeline.png", "latency-visible-cdf.png")) {
             assertThat(Files.size(report.resolve(plot))).as(plot).isPositive();
         }
