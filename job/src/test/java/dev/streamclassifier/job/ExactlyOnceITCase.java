@@ -33,6 +33,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ExactlyOnceITCase {
     private static final Logger LOG = LoggerFactory.getLogger(ExactlyOnceITCase.class);
     private static final int EVENTS_PER_KIND = 1000;
+    private static final long CHECKPOINT_INTERVAL_MS = 3_000;
+    /**
+     * How long after a checkpoint the failure comes: several batches' inference even on a slow host (a batch of 32
+     * took ~300 ms with one slot there), so output written since the checkpoint is surely in Kafka, and well before
+     * the next checkpoint. At 300 ms with 500 ms checkpoints the at-least-once control once saw no duplicate there.
+     */
+    private static final long FAIL_AFTER_CHECKPOINT_MS = 1_000;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = KafkaExtension.flinkMiniCluster();
@@ -61,7 +68,7 @@ class ExactlyOnceITCase {
 
     private Outcome runWithOneFailure(String suffix, DeliveryGuarantee guarantee) throws Exception {
         ClassifierOptions options = ItOptions.of(KAFKA.kafka(), suffix)
-                .set(ClassifierOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500))
+                .set(ClassifierOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(CHECKPOINT_INTERVAL_MS))
                 .set(ClassifierOptions.DELIVERY_GUARANTEE,
                         guarantee == DeliveryGuarantee.EXACTLY_ONCE ? "exactly-once" : "at-least-once")
                 .validate();
@@ -115,8 +122,9 @@ class ExactlyOnceITCase {
     private record Outcome(int failuresInjected, int outputs, Set<String> lost, List<String> duplicated) {}
 
     /**
-     * Passes records through slowly and throws once, 300 ms after a checkpoint has completed: late enough that output
-     * written since that checkpoint is in Kafka (and must be aborted or duplicated), early enough to be mid-stream.
+     * Passes records through slowly and throws once, {@link #FAIL_AFTER_CHECKPOINT_MS} after a checkpoint completed:
+     * late enough that output written since that checkpoint is in Kafka (and must be aborted or duplicated), early
+     * enough to be mid-stream.
      */
     static final class FailOnceAfterCheckpoint extends RichMapFunction<RawRecord, RawRecord>
             implements CheckpointListener {
@@ -135,9 +143,11 @@ class ExactlyOnceITCase {
 
         @Override
         public RawRecord map(RawRecord record) throws Exception {
-            // Slower than classification, so little is in flight and checkpoints complete mid-stream.
-            Thread.sleep(3);
-            if (checkpointCompletedAt > 0 && System.currentTimeMillis() - checkpointCompletedAt > 300
+            // Slower than classification, so little is in flight and checkpoints complete mid-stream: ~100 events/s
+            // per kind, under the ~200 texts/s one slot classifies on a slow host.
+            Thread.sleep(10);
+            if (checkpointCompletedAt > 0
+                    && System.currentTimeMillis() - checkpointCompletedAt > FAIL_AFTER_CHECKPOINT_MS
                     && FAILURES.get(key).compareAndSet(0, 1)) {
                 throw new IllegalStateException("Injected failure at " + record);
             }
