@@ -8,6 +8,7 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsCounts;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -108,9 +110,12 @@ class FaultSuiteITCase {
         awaitNewCheckpoints(miniCluster, jobId, 2);
         inject(injectedAt, "broker restart", KAFKA.kafka()::restartBroker);
         awaitNewCheckpoints(miniCluster, jobId, 2);
+        long failedBefore = failedCheckpoints(miniCluster, jobId);
         inject(injectedAt, "checkpoint timeout", () -> awaitConsumed(Faults.arm("slow-snapshot")));
         Faults.ALL_INJECTED.set(true);
         awaitAllOutputs(bootstrap, textById.size());
+        assertThat(failedCheckpoints(miniCluster, jobId))
+                .as("the stalled snapshot made a checkpoint expire").isGreaterThan(failedBefore);
         // A few more checkpoints: anything still to come (a duplicate, say) would be committed by then.
         awaitNewCheckpoints(miniCluster, jobId, 3);
         job.cancel().get(60, TimeUnit.SECONDS);
@@ -246,8 +251,17 @@ class FaultSuiteITCase {
     }
 
     private static long completedCheckpoints(MiniCluster miniCluster, JobID jobId) throws Exception {
+        return checkpoints(miniCluster, jobId, CheckpointStatsCounts::getNumberOfCompletedCheckpoints);
+    }
+
+    private static long failedCheckpoints(MiniCluster miniCluster, JobID jobId) throws Exception {
+        return checkpoints(miniCluster, jobId, CheckpointStatsCounts::getNumberOfFailedCheckpoints);
+    }
+
+    private static long checkpoints(MiniCluster miniCluster, JobID jobId, ToLongFunction<CheckpointStatsCounts> count)
+            throws Exception {
         var stats = miniCluster.getExecutionGraph(jobId).get(30, TimeUnit.SECONDS).getCheckpointStatsSnapshot();
-        return stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
+        return stats == null ? 0 : count.applyAsLong(stats.getCounts());
     }
 
     private static DataStream<RawRecord> throttle(DataStream<RawRecord> input, EventKind kind) {
@@ -278,8 +292,8 @@ class FaultSuiteITCase {
         @Override
         public RawRecord map(RawRecord record) throws Exception {
             if (!ALL_INJECTED.get()) {
-                // ~60 events/s per kind: under what one slot classifies on a slow host, so the records in flight
-                // (and with them the channel state a restore replays) stay few.
+                // ~60 events/s per kind, ~125/s into the one classify slot: under the ~200/s it classifies on a slow
+                // host, so the records in flight (and with them the channel state a restore replays) stay few.
                 Thread.sleep(16);
             }
             return record;
