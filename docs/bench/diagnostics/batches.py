@@ -2,43 +2,38 @@
 """Splits a latency run's time into where events waited, from the classify operator's per-batch log.
 
 usage: batches.py BATCH_LOG LATENCY_CSV BOUND_MS [--checkpoints CHECKPOINT_LOG] [--cpu CPU_CSV]
-BATCH_LOG comes from log4j2-batches.properties, LATENCY_CSV from the bench's report directory, BOUND_MS is the report's
-bound, CHECKPOINT_LOG from log4j2-checkpoints.properties, CPU_CSV from cpu-timeline.py.
+BATCH_LOG comes from log4j2-batches.properties, LATENCY_CSV from the bench's report directory, BOUND_MS is the bench's
+latency_bound_ms, CHECKPOINT_LOG from log4j2-checkpoints.properties, CPU_CSV from cpu-timeline.py.
 
-Each batch's oldest event went through four stretches, each ending at a time the log gives:
-  upstream   produced -> handed to the inference thread, for batches that found the thread idle (the default max
-             delay is 0, so such a batch starts when its first event reaches the operator): broker, source, decode
+Each batch's first event went through four stretches, each ending at a time the log gives:
+  upstream   produced -> arrived in the operator's buffer: producer, broker, source, network, decode
+  queued     arrived -> handed to the inference thread: waiting for the batch in front (and the max delay, if any)
   inference  handed -> finished on the inference thread (the model, or a slower host)
   emit       finished -> emitted on the task thread (a task thread busy elsewhere, e.g. in a checkpoint)
-  buffered   batches that found the thread busy: produced -> handed includes waiting for the previous batch
 Per second of the run it prints the offered rate, what the slots did, and the latency of the events produced in that
 second (* over the bound), then compares the seconds over the bound with the others, and, given the checkpoint log,
-batches handed in the 150 ms after a trigger with the rest. Given the CPU timeline, each second also shows the cores
-the inference threads got, and those the JIT compiler, the rest of the JVM and the hypervisor (steal) took.
+batches handed in the 150 ms after a trigger with those handed away from any trigger (not within 50 ms before to
+400 ms after one). Given the CPU timeline, each second also shows the cores the inference threads got, and those the
+JIT compiler, the rest of the JVM and the hypervisor (steal) took.
 """
 import argparse
 import collections
 import csv
+import math
 import re
 import statistics
 import sys
 
 import checkpoint_log
 
-LINE = re.compile(r'(\d+) (.*) - batch size=(\d+) oldest=(\d+) handed=(\d+) started=(\d+) finished=(\d+) emitted=(\d+)')
-Batch = collections.namedtuple('Batch', 'slot size oldest handed started finished emitted idle_start')
+LINE = re.compile(r'(\d+) (.*) - batch size=(\d+) produced=(\d+) arrived=(\d+) handed=(\d+) started=(\d+)'
+                  r' finished=(\d+) emitted=(\d+)')
+Batch = collections.namedtuple('Batch', 'slot size produced arrived handed started finished emitted')
 
 
 def read_batches(log):
-    """The batches in emit order, each knowing whether its slot was idle when it was handed over."""
-    batches, last_emitted = [], {}
-    for m in filter(None, map(LINE.match, open(log))):
-        slot = m.group(2)
-        size, oldest, handed, started, finished, emitted = map(int, m.groups()[2:])
-        idle = handed > last_emitted.get(slot, 0)
-        last_emitted[slot] = emitted
-        batches.append(Batch(slot, size, oldest, handed, started, finished, emitted, idle))
-    return batches
+    """The batches in emit order."""
+    return [Batch(m.group(2), *map(int, m.groups()[2:])) for m in filter(None, map(LINE.match, open(log)))]
 
 
 def mean(values):
@@ -47,14 +42,11 @@ def mean(values):
 
 def stretches(batches):
     """Mean ms of each stretch over these batches, and inference ms per text."""
-    idle = [b for b in batches if b.idle_start]
-    busy = [b for b in batches if not b.idle_start]
     return {
         'batches': len(batches),
         'size': mean([b.size for b in batches]),
-        'upstream': mean([b.handed - b.oldest for b in idle]),
-        'buffered': mean([b.handed - b.oldest for b in busy]),
-        'idle starts': f"{len(idle) / len(batches):.0%}" if batches else '-',
+        'upstream': mean([b.arrived - b.produced for b in batches]),
+        'queued': mean([b.handed - b.arrived for b in batches]),
         'inference': mean([b.finished - b.handed for b in batches]),
         'ms/text': sum(b.finished - b.started for b in batches) / max(1, sum(b.size for b in batches)),
         'emit': mean([b.emitted - b.finished for b in batches]),
@@ -67,8 +59,8 @@ def show(title, row):
 
 
 def cpu_in(samples, lo, hi):
-    """Mean cores per group over the CPU samples taken in [lo, hi)."""
-    these = [s for s in samples if lo <= int(s['epoch_ms']) < hi]
+    """Mean cores per group over the CPU samples whose 0.5 s interval centres in [lo, hi)."""
+    these = [s for s in samples if lo <= int(s['epoch_ms']) - 250 < hi]
     if not these:
         return None
     mean_of = lambda *groups: mean([sum(float(s[g]) for g in groups) for s in these])
@@ -82,12 +74,12 @@ def main(batch_log, latency_csv, bound, checkpoints=None, cpu=None):
     rows = checkpoint_log.classified(latency_csv)
     produced = [p for p, _ in rows]
     start, end = produced[0], produced[-1]
-    batches = [b for b in read_batches(batch_log) if start <= b.oldest <= end]
+    batches = [b for b in read_batches(batch_log) if start <= b.produced <= end]
     if not batches:
         sys.exit("no batch in the log holds an event of this latency run: is it the run's log?")
     slots = sorted({b.slot for b in batches})
     print(f"{len(batches)} batches on {len(slots)} slots, {len(rows)} events; columns per second of the run:")
-    print("   s  offered  batches  size  busy  ms/text  upstream  inference  emit(max)  p99 of produced"
+    print("   s  offered  batches  size  busy  ms/text  upstream  queued  inference  emit(max)  p99 of produced"
           + ("   cores: inference  jit  gc  rest  steal  idle" if samples else ""))
     over, within, cpu_over, cpu_within = [], [], [], []
     for second in range(0, (end - start) // 1000 + 1):
@@ -96,7 +88,7 @@ def main(batch_log, latency_csv, bound, checkpoints=None, cpu=None):
         latencies = sorted(latency for p, latency in rows if lo <= p < hi)
         if not these or not latencies:
             continue
-        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        p99 = latencies[math.ceil(len(latencies) * 0.99) - 1]  # as the bench's own percentile
         (over if p99 > bound else within).extend(these)
         cores = cpu_in(samples, lo, hi)
         if cores:
@@ -104,7 +96,7 @@ def main(batch_log, latency_csv, bound, checkpoints=None, cpu=None):
         s = stretches(these)
         busy = sum(b.finished - b.started for b in these) / (1000 * len(slots))
         print(f"{second:4d} {len(latencies):8d} {s['batches']:8d} {s['size']:5.1f} {busy:5.0%} {s['ms/text']:8.2f}"
-              f" {s['upstream']:9.1f} {s['inference']:10.1f} {s['emit']:5.1f}({s['emit max']:3d})"
+              f" {s['upstream']:9.1f} {s['queued']:7.1f} {s['inference']:10.1f} {s['emit']:5.1f}({s['emit max']:3d})"
               f" {p99:8.0f}{' *' if p99 > bound else '  '}"
               + (" " * 20 + "  ".join(f"{cores[k]:.2f}" for k in cores) if cores else ""))
     show("seconds over the bound:", stretches(over))

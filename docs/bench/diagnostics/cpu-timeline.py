@@ -66,15 +66,15 @@ def main(pid):
             now, machine_now, then = threads(pid), machine(), time.time()
         except FileNotFoundError:
             break
-        seconds = (then - at) * TICKS
+        ticks_elapsed = (then - at) * TICKS
         used = dict.fromkeys(GROUPS, 0)
         for tid, (name, ticks) in now.items():
             ticks_in_interval = ticks - before.get(tid, (name, 0))[1]
             used[group(name)] += ticks_in_interval
             by_name[name] += ticks_in_interval
         steal, idle = (n - b for n, b in zip(machine_now, machine_before))
-        print(f"{int(then * 1000)}," + ','.join(f"{used[g] / seconds:.2f}" for g in GROUPS)
-              + f",{steal / seconds:.2f},{idle / seconds:.2f}", flush=True)
+        print(f"{int(then * 1000)}," + ','.join(f"{used[g] / ticks_elapsed:.2f}" for g in GROUPS)
+              + f",{steal / ticks_elapsed:.2f},{idle / ticks_elapsed:.2f}", flush=True)
         before, machine_before, at = now, machine_now, then
     for name, ticks in by_name.most_common(25):
         print(f"{ticks / TICKS:8.1f} s CPU  {group(name):9s} {name}", file=sys.stderr)

@@ -67,9 +67,10 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     /** Names the inference threads (the bench counts their CPU time with the classify threads). */
     public static final String INFERENCE_THREAD_PREFIX = "classify inference ";
     /**
-     * One DEBUG line per batch with its epoch-ms timeline (handed to the inference thread, inference started and
-     * finished, emitted on the task thread, oldest event's timestamp): tells a slower model apart from a task thread
-     * that was busy elsewhere ({@code docs/bench/diagnostics/batches.py}).
+     * One DEBUG line per batch with its epoch-ms timeline: its first event's own time and arrival in the buffer,
+     * handed to the inference thread, inference started and finished, emitted on the task thread. Tells events late
+     * to arrive apart from a slower model and from a task thread busy elsewhere
+     * ({@code docs/bench/diagnostics/batches.py}).
      */
     private static final Logger BATCH_LOG = LoggerFactory.getLogger(ClassifyOperator.class.getName() + ".batches");
 
@@ -80,6 +81,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     /** Each task with its threshold and model manifest, by name: resolved once in open(), read per prediction. */
     private transient Map<String, ResolvedTask> tasksByName;
     private transient List<TextEvent> buffer;
+    /** When the buffer's first event arrived (epoch ms), for the batch log. */
+    private transient long bufferStartedAtMillis;
     private transient ScheduledFuture<?> batchTimer;
     /** When {@link #batchTimer} fires; a timer whose callback was already queued when it was cancelled fires too. */
     private transient long batchDeadline;
@@ -158,6 +161,9 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
 
     private void add(TextEvent event) throws Exception {
         buffer.add(event);
+        if (buffer.size() == 1) {
+            bufferStartedAtMillis = System.currentTimeMillis();
+        }
         metrics.recordsIn.inc();
         long delay = config.maxBatchDelay().toMillis();
         if (buffer.size() == 1 && delay > 0) {
@@ -212,7 +218,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         } catch (ExecutionException e) {
             throw asException(e.getCause());
         }
-        emitBatch(batch.events, scores, batch.handedAtMillis);
+        emitBatch(batch.events, scores, batch.firstArrivedAtMillis, batch.handedAtMillis);
     }
 
     /**
@@ -237,10 +243,11 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             }
             awaitRunningBatch();
         }
+        long firstArrivedAt = bufferStartedAtMillis;
         List<TextEvent> events = takeBuffer();
         long handedAt = System.currentTimeMillis();
         CompletableFuture<BatchScores> scores = CompletableFuture.supplyAsync(() -> infer(events), inferenceThread);
-        running = new RunningBatch(events, scores, handedAt);
+        running = new RunningBatch(events, scores, firstArrivedAt, handedAt);
         scores.whenComplete((result, failure) -> {
             try {
                 mailbox.execute(this::startBatchIfDue, "emit a classified batch");
@@ -254,9 +261,10 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private void classifyEverything() throws Exception {
         awaitRunningBatch();
         if (!buffer.isEmpty()) {
+            long firstArrivedAt = bufferStartedAtMillis;
             List<TextEvent> events = takeBuffer();
             long handedAt = System.currentTimeMillis();
-            emitBatch(events, infer(events), handedAt);
+            emitBatch(events, infer(events), firstArrivedAt, handedAt);
         }
     }
 
@@ -279,7 +287,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     }
 
     /** A batch handed to the inference thread and its scores to come. */
-    private record RunningBatch(List<TextEvent> events, CompletableFuture<BatchScores> scores, long handedAtMillis) {}
+    private record RunningBatch(List<TextEvent> events, CompletableFuture<BatchScores> scores,
+            long firstArrivedAtMillis, long handedAtMillis) {}
 
     /**
      * What inference made of a batch: per event, its tasks' scores in task order, or the reason it failed. Built on
@@ -323,15 +332,15 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         return new BatchScores(perEvent, failures, inferenceNanos / 1000, startedAt, System.currentTimeMillis());
     }
 
-    private void emitBatch(List<TextEvent> batch, BatchScores scores, long handedAtMillis) {
+    private void emitBatch(List<TextEvent> batch, BatchScores scores, long firstArrivedAtMillis, long handedAtMillis) {
         int size = batch.size();
         metrics.batchSize.update(size);
         metrics.inferenceMicros.update(scores.inferenceMicros());
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        if (BATCH_LOG.isDebugEnabled()) {
-            long oldest = batch.stream().mapToLong(event -> event.eventTime).min().orElse(handedAtMillis);
-            BATCH_LOG.debug("batch size={} oldest={} handed={} started={} finished={} emitted={}", size, oldest,
-                    handedAtMillis, scores.startedAtMillis(), scores.finishedAtMillis(), System.currentTimeMillis());
+        if (BATCH_LOG.isDebugEnabled() && size > 0) {
+            BATCH_LOG.debug("batch size={} produced={} arrived={} handed={} started={} finished={} emitted={}", size,
+                    batch.get(0).eventTime, firstArrivedAtMillis, handedAtMillis, scores.startedAtMillis(),
+                    scores.finishedAtMillis(), now);
         }
         for (int i = 0; i < size; i++) {
             TextEvent event = batch.get(i);
