@@ -193,7 +193,12 @@ public final class BenchCommand {
         ObjectNode cpu = result.putObject("pipeline_cpu_shares");
         pipeline.cpuShares().forEach((group, share) -> cpu.put(group, Math.round(share * 1000) / 1000.0));
         if (latency != null) {
-            result.put("latency_cores_busy", Math.round(latency.coresBusy() * 100) / 100.0);
+            // Unknown (the JVM does not tell its CPU time) is null, not a reading of 0.
+            if (Double.isNaN(latency.coresBusy())) {
+                result.putNull("latency_cores_busy");
+            } else {
+                result.put("latency_cores_busy", Math.round(latency.coresBusy() * 100) / 100.0);
+            }
             ObjectNode latencyCpu = result.putObject("latency_cpu_shares");
             latency.cpuShares().forEach((group, share) -> latencyCpu.put(group, Math.round(share * 1000) / 1000.0));
         }

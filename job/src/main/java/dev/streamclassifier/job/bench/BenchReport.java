@@ -50,12 +50,12 @@ final class BenchReport {
         row("latency produce -> classified, p50 ms", "%.0f", BenchCommand.percentile(processing, 0.5));
         row("latency produce -> classified, p99 ms", "%.0f", BenchCommand.percentile(processing, 0.99));
         row("bound: max delay + 2 x batch inference, ms", "%.0f", boundMs);
-        row("cores busy while the latency run's events were offered (process CPU / wall time)", "%.2f",
-                latency.coresBusy());
-        latency.cpuShares().forEach((group, share) -> row("CPU share in the latency run: " + group, "%.1f%%",
-                100 * share));
         row("latency produce -> visible to read_committed, p50 ms", "%.0f", BenchCommand.percentile(visible, 0.5));
         row("latency produce -> visible to read_committed, p99 ms", "%.0f", BenchCommand.percentile(visible, 0.99));
+        row("cores busy while the latency run's events were offered (process CPU / wall time), of "
+                + Runtime.getRuntime().availableProcessors(), "%.2f", latency.coresBusy());
+        latency.cpuShares().forEach((group, share) -> row("CPU share in the latency run: " + group, "%.1f%%",
+                100 * share));
         // Committed latency is mostly the wait for the next checkpoint (seconds): on the same axis it would squash the
         // curve people look at, so it has its own plot.
         LineChart classified = new LineChart("Latency CDF at " + Math.round(offered) + " events/s: produce -> classified",
