@@ -14,7 +14,8 @@ Per second of the run it prints the offered rate, what the slots did, and the la
 second (* over the bound), then compares the seconds over the bound with the others, and, given the checkpoint log,
 batches handed in the 150 ms after a trigger with those handed away from any trigger (not within 50 ms before to
 400 ms after one). Given the CPU timeline, each second also shows the cores the inference threads got, and those the
-JIT compiler, the rest of the JVM and the hypervisor (steal) took.
+JIT compiler, the rest of the JVM and the hypervisor (steal) took, and a last line gives every group's cores over
+the whole run with the inference threads' time inside a batch against their time on a CPU.
 """
 import argparse
 import collections
@@ -104,6 +105,14 @@ def main(batch_log, latency_csv, bound, checkpoints=None, cpu=None):
     for title, seconds in (("cores, seconds over:", cpu_over), ("cores, seconds within:", cpu_within)):
         if seconds:
             show(title, {k: mean([c[k] for c in seconds]) for k in seconds[0]})
+    run = [c for c in samples if start <= int(c['epoch_ms']) - 250 < end]
+    if run:
+        whole = {k: mean([float(c[k]) for c in run]) for k in run[0] if k != 'epoch_ms'}
+        # Time inside a batch against time on a CPU: the difference is time other threads had the inference's core.
+        inside = sum(b.finished - b.started for b in batches) / 1000
+        on_cpu = whole['inference'] * (end - start) / 1000
+        print("whole run, cores: " + ", ".join(f"{k} {v:.2f}" for k, v in whole.items())
+              + f"; inference threads inside a batch {inside:.1f} s, on a CPU {on_cpu:.1f} s")
     if checkpoints:
         triggers = checkpoint_log.triggers_during(checkpoints, produced)
         near = [b for b in batches if any(0 <= b.handed - t < 150 for t in triggers)]

@@ -35,9 +35,10 @@ class ExactlyOnceITCase {
     private static final int EVENTS_PER_KIND = 1000;
     private static final long CHECKPOINT_INTERVAL_MS = 3_000;
     /**
-     * How long after a checkpoint the failure comes: several batches' inference even on a slow host (a batch of 32
-     * took ~300 ms with one slot there), so output written since the checkpoint is surely in Kafka, and well before
-     * the next checkpoint. At 300 ms with 500 ms checkpoints the at-least-once control once saw no duplicate there.
+     * How long after a checkpoint the failure comes: several batches' inference even on a slow host (one model took
+     * ~150 ms for a batch of 32 there, the bench's raw_ms_per_batch), so output written since the checkpoint is
+     * surely in Kafka, and well before the next checkpoint. At 300 ms with 500 ms checkpoints the at-least-once
+     * control once saw no duplicate there.
      */
     private static final long FAIL_AFTER_CHECKPOINT_MS = 1_000;
 

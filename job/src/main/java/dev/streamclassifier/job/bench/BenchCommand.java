@@ -46,7 +46,7 @@ public final class BenchCommand {
               --option K=V        any other job option for the pipeline run (may repeat)
               --json              print the figures as one JSON object on the last line""";
 
-    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Passes of the raw and of the pipeline measurement; each side reports its best. */
     private static final int ROUNDS = 3;
 
@@ -91,7 +91,7 @@ public final class BenchCommand {
         int events = (int) number(settings, "events", 5000, 1);
         int batch = (int) number(settings, "batch", 32, 1);
         int threads = (int) number(settings, "threads", 1, 1);
-        int parallelism = (int) number(settings, "parallelism", Runtime.getRuntime().availableProcessors(), 1);
+        int parallelism = (int) number(settings, "parallelism", CORES, 1);
         int warmup = (int) number(settings, "warmup", 5000, 0);
         Duration maxDelay = Duration.ofMillis((long) number(settings, "max-delay",
                 ClassifierOptions.MAX_BATCH_DELAY.defaultValue().toMillis(), 0));

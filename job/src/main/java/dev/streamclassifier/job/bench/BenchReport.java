@@ -21,7 +21,7 @@ final class BenchReport {
         markdown.append("# Benchmark: ").append(model).append("\n\n")
                 .append(String.format(Locale.ROOT, "%s; %,d events; batch %d; max delay %d ms; %d slot(s) x %d "
                                 + "ONNX Runtime thread(s); %d cores, Java %s.%n%n", Instant.now(), events, batch,
-                        maxDelay.toMillis(), parallelism, threads, Runtime.getRuntime().availableProcessors(),
+                        maxDelay.toMillis(), parallelism, threads, BenchCommand.CORES,
                         System.getProperty("java.version")))
                 .append("| measurement | figure |\n|---|---|\n");
     }
@@ -53,7 +53,7 @@ final class BenchReport {
         row("latency produce -> visible to read_committed, p50 ms", "%.0f", BenchCommand.percentile(visible, 0.5));
         row("latency produce -> visible to read_committed, p99 ms", "%.0f", BenchCommand.percentile(visible, 0.99));
         row("cores busy while the latency run's events were offered (process CPU / wall time), of "
-                + Runtime.getRuntime().availableProcessors(), "%.2f", latency.coresBusy());
+                + BenchCommand.CORES, "%.2f", latency.coresBusy());
         latency.cpuShares().forEach((group, share) -> row("CPU share in the latency run: " + group, "%.1f%%",
                 100 * share));
         // Committed latency is mostly the wait for the next checkpoint (seconds): on the same axis it would squash the
