@@ -156,7 +156,8 @@ public final class BenchCommand {
                 latency = bench.latency(offeredTexts, offered, Math.min(warmup, 2_000),
                         new ProgressLine(offeredTexts.size()));
                 System.err.println();
-                progress("latency: %.2f of %d cores busy while events were offered", latency.coresBusy(), CORES);
+                progress("latency: %.2f of %d cores busy while events were offered, mean batch %.1f",
+                        latency.coresBusy(), CORES, latency.meanBatchSize());
                 report.latency(latency, offered, maxDelay.toMillis() + 2 * raw.millisPerBatch());
             }
         }
@@ -189,10 +190,14 @@ public final class BenchCommand {
         result.put("raw_ms_per_batch", round(raw.millisPerBatch()));
         result.put("latency_bound_ms", round(maxDelay.toMillis() + 2 * raw.millisPerBatch()));
         result.put("mean_pipeline_batch", round(pipeline.meanBatchSize()));
+        result.put("max_delay_ms", maxDelay.toMillis());
         result.put("cores", CORES);
         ObjectNode cpu = result.putObject("pipeline_cpu_shares");
         pipeline.cpuShares().forEach((group, share) -> cpu.put(group, Math.round(share * 1000) / 1000.0));
         if (latency != null) {
+            result.put("latency_offered_per_s", round(offered));
+            // The batch sizes the offered rate made: smaller than in a flat-out pass, and dearer per text.
+            result.put("latency_mean_batch", round(latency.meanBatchSize()));
             // Unknown (the JVM does not tell its CPU time) is null, not a reading of 0.
             if (Double.isNaN(latency.coresBusy())) {
                 result.putNull("latency_cores_busy");

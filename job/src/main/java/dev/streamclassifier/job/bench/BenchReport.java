@@ -50,6 +50,7 @@ final class BenchReport {
         row("latency produce -> classified, p50 ms", "%.0f", BenchCommand.percentile(processing, 0.5));
         row("latency produce -> classified, p99 ms", "%.0f", BenchCommand.percentile(processing, 0.99));
         row("bound: max delay + 2 x batch inference, ms", "%.0f", boundMs);
+        row("mean batch size in the latency run (as its events saw it)", "%.1f", latency.meanBatchSize());
         row("latency produce -> visible to read_committed, p50 ms", "%.0f", BenchCommand.percentile(visible, 0.5));
         row("latency produce -> visible to read_committed, p99 ms", "%.0f", BenchCommand.percentile(visible, 0.99));
         row("cores busy while the latency run's events were offered (process CPU / wall time), of "

@@ -2,6 +2,7 @@ package dev.streamclassifier.job.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamclassifier.job.ClassifierOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +60,11 @@ class BenchCommandITCase {
         assertThat(result.get("p50_ms").asDouble()).isPositive()
                 .isLessThanOrEqualTo(result.get("p99_ms").asDouble());
         assertThat(result.get("latency_bound_ms").asDouble()).isPositive();
+        assertThat(result.get("max_delay_ms").asLong()).isEqualTo(ClassifierOptions.MAX_BATCH_DELAY.defaultValue()
+                .toMillis());
+        assertThat(result.get("latency_offered_per_s").asDouble()).isEqualTo(RATE);
+        // Event-weighted: every event saw a batch of at least itself and at most the largest allowed.
+        assertThat(result.get("latency_mean_batch").asDouble()).isBetween(1.0, 32.0);
         int cores = Runtime.getRuntime().availableProcessors();
         assertThat(result.get("cores").asInt()).isEqualTo(cores);
         // Process CPU over wall time: above 0 for a working job, and no more than every core (plus the clock ticks'
@@ -68,7 +74,8 @@ class BenchCommandITCase {
                 .isPositive();
 
         assertThat(Files.readString(report.resolve("report.md"))).contains("pipeline pass 3", "latency-timeline.png",
-                "cores busy while the latency run's events were offered");
+                "cores busy while the latency run's events were offered",
+                "mean batch size in the latency run");
         for (String plot : List.of("latency-cdf.png", "latency-timeline.png", "latency-visible-cdf.png")) {
             assertThat(Files.size(report.resolve(plot))).as(plot).isPositive();
         }
