@@ -66,6 +66,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private static final long serialVersionUID = 1L;
     /** Names the inference threads (the bench counts their CPU time with the classify threads). */
     public static final String INFERENCE_THREAD_PREFIX = "classify inference ";
+    /** Hides the base class's logger, so this operator's lines carry its own name and can be set on their own. */
+    private static final Logger LOG = LoggerFactory.getLogger(ClassifyOperator.class);
     /**
      * One DEBUG line per batch with its epoch-ms timeline: its first event's own time and arrival in the buffer,
      * handed to the inference thread, inference started and finished, emitted on the task thread. Tells events late
@@ -149,8 +151,14 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         deadLetters = new DeadLetters(config.deadLetterTopic());
         metrics = new Metrics(getMetricGroup());
         // Events that were in flight at the checkpoint this run restarts from: their results never committed.
+        int restored = 0;
         for (TextEvent event : inFlightState.get()) {
             add(event);
+            restored++;
+        }
+        if (restored > 0) {
+            LOG.info("Restored {} in-flight events from the checkpoint; their results were never committed, so they "
+                    + "are classified again", restored);
         }
     }
 

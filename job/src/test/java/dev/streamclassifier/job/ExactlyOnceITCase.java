@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,6 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Kills the job mid-stream, after at least one checkpoint has completed, and lets the restart strategy recover it. A
  * {@code read_committed} read-back must then hold every input exactly once. The same run with an at-least-once sink is
  * the negative control: it must show duplicates, which proves the oracle can fail.
+ *
+ * <p>Every model call is made {@link #EXTRA_MILLIS_PER_CALL} slower, so a batch is nearly always running: the
+ * checkpoint the job restores from then holds in-flight events of the classify operator, and the exactly-once run
+ * checks (by the operator's log) that the restore brought some back, classified again without loss or duplicates.
  */
 class ExactlyOnceITCase {
     private static final Logger LOG = LoggerFactory.getLogger(ExactlyOnceITCase.class);
@@ -41,6 +47,9 @@ class ExactlyOnceITCase {
      * control once saw no duplicate there.
      */
     private static final long FAIL_AFTER_CHECKPOINT_MS = 1_000;
+    /** On top of the model's own time per call: at ~200 events/s into one slot the inference thread stays busy. */
+    private static final long EXTRA_MILLIS_PER_CALL = 10;
+    private static final Pattern RESTORED = Pattern.compile("Restored (\\d+) in-flight events");
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = KafkaExtension.flinkMiniCluster();
@@ -56,6 +65,8 @@ class ExactlyOnceITCase {
         assertThat(outcome.lost).as("lost inputs").isEmpty();
         assertThat(outcome.duplicated).as("duplicated inputs").isEmpty();
         assertThat(outcome.outputs).isEqualTo(2 * EVENTS_PER_KIND);
+        assertThat(outcome.restoredInFlight).as("in-flight events the restore brought back to the classifier")
+                .isPositive();
     }
 
     @Test
@@ -93,8 +104,18 @@ class ExactlyOnceITCase {
         KafkaConnectors kafkaConnectors = new KafkaConnectors(options, true);
         FailOnceAfterCheckpoint.FAILURES.put(suffix, new AtomicInteger());
         ClassifierJob.Sources failing = (environment, kind) -> inject(kafkaConnectors.read(environment, kind), suffix);
-        ClassifierJob.buildPipeline(env, options, failing, kafkaConnectors);
-        env.execute("exactly-once-it-" + suffix);
+        FaultyClassifiers.EXTRA_MILLIS_PER_CALL.put(suffix, EXTRA_MILLIS_PER_CALL);
+        ClassifierJob.buildPipeline(env, options, failing, kafkaConnectors, FaultyClassifiers.opener(suffix));
+        int restoredInFlight = 0;
+        try (LogCapture logs = LogCapture.everythingAtInfo()) {
+            env.execute("exactly-once-it-" + suffix);
+            for (String line : logs.lines()) {
+                Matcher restored = RESTORED.matcher(line);
+                if (restored.find()) {
+                    restoredInFlight += Integer.parseInt(restored.group(1));
+                }
+            }
+        }
 
         List<ClassifiedEvent> outputs = Stream.of("routing-", "moderation-", "review-")
                 .flatMap(prefix -> {
@@ -110,9 +131,10 @@ class ExactlyOnceITCase {
         List<String> duplicated = counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
                 .toList();
         Outcome outcome = new Outcome(FailOnceAfterCheckpoint.FAILURES.get(suffix).get(), outputs.size(), lost,
-                duplicated);
-        LOG.info("{}: inputs {}, failures injected {}, outputs {}, lost {}, duplicated {}", guarantee, expected.size(),
-                outcome.failuresInjected, outcome.outputs, lost.size(), duplicated.size());
+                duplicated, restoredInFlight);
+        LOG.info("{}: inputs {}, failures injected {}, in-flight events restored {}, outputs {}, lost {}, "
+                + "duplicated {}", guarantee, expected.size(), outcome.failuresInjected, restoredInFlight,
+                outcome.outputs, lost.size(), duplicated.size());
         return outcome;
     }
 
@@ -120,7 +142,8 @@ class ExactlyOnceITCase {
         return input.map(new FailOnceAfterCheckpoint(key)).name("inject failure").uid("inject-failure-" + input.getId());
     }
 
-    private record Outcome(int failuresInjected, int outputs, Set<String> lost, List<String> duplicated) {}
+    private record Outcome(int failuresInjected, int outputs, Set<String> lost, List<String> duplicated,
+            int restoredInFlight) {}
 
     /**
      * Passes records through slowly and throws once, {@link #FAIL_AFTER_CHECKPOINT_MS} after a checkpoint completed:

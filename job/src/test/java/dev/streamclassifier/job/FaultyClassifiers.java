@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Wraps the real classifiers to inject faults no real input reliably triggers: a text containing {@link #POISON}
  * makes the model throw (as a native fault on one input would), a switch makes every call throw (a broken model), and
- * a gate holds every call until it opens (a slow batch, to see what the operator does meanwhile).
+ * a gate holds every call until it opens (a slow batch, to see what the operator does meanwhile), and a delay makes
+ * every call slower (so that a batch is nearly always running).
  */
 final class FaultyClassifiers {
     static final String POISON = "<<poison>>";
@@ -24,6 +25,8 @@ final class FaultyClassifiers {
     static final Map<String, java.util.concurrent.atomic.AtomicBoolean> CRASH_NEXT_CALL = new ConcurrentHashMap<>();
     /** Per test key: calls wait until this latch opens. */
     static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
+    /** Per test key: milliseconds every call takes on top of the real model's time. */
+    static final Map<String, Long> EXTRA_MILLIS_PER_CALL = new ConcurrentHashMap<>();
 
     /** What a crashing native library looks like to Java: not an Exception the operator may handle. */
     static final class InjectedCrash extends Error {
@@ -59,6 +62,10 @@ final class FaultyClassifiers {
             CountDownLatch gate = GATES.get(key);
             if (gate != null && !gate.await(1, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("the test never opened the gate");
+            }
+            Long extraMillis = EXTRA_MILLIS_PER_CALL.get(key);
+            if (extraMillis != null) {
+                Thread.sleep(extraMillis);
             }
             var crash = CRASH_NEXT_CALL.get(key);
             if (crash != null && crash.compareAndSet(true, false)) {

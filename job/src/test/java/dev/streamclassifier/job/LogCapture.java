@@ -42,9 +42,14 @@ final class LogCapture implements AutoCloseable {
         for (LoggerConfig logger : configuration.getLoggers().values()) {
             previousLevels.put(logger.getName(), logger.getLevel());
             logger.setLevel(Level.INFO);
-            logger.addAppender(appender, Level.INFO, null);
+            // An additive logger's events reach its parents' appenders too: attached there as well, each line would be
+            // recorded once per level (counting tests would count it twice).
+            if (!logger.isAdditive() || logger.getParent() == null) {
+                logger.addAppender(appender, Level.INFO, null);
+            }
         }
         configuration.getRootLogger().setLevel(Level.INFO);
+        configuration.getRootLogger().addAppender(appender, Level.INFO, null);
         context.updateLoggers();
     }
 
@@ -64,6 +69,7 @@ final class LogCapture implements AutoCloseable {
                 logger.setLevel(previous);
             }
         }
+        configuration.getRootLogger().removeAppender("capture");
         context.updateLoggers();
         appender.stop();
     }
