@@ -47,7 +47,10 @@ class ExactlyOnceITCase {
      * control once saw no duplicate there.
      */
     private static final long FAIL_AFTER_CHECKPOINT_MS = 1_000;
-    /** On top of the model's own time per call: at ~200 events/s into one slot the inference thread stays busy. */
+    /**
+     * On top of the model's own time per call (a batch holding both kinds makes one call per task, so 20-30 ms more):
+     * at ~200 events/s into one slot the inference thread stays busy.
+     */
     private static final long EXTRA_MILLIS_PER_CALL = 10;
     private static final Pattern RESTORED = Pattern.compile("Restored (\\d+) in-flight events");
 
@@ -107,7 +110,7 @@ class ExactlyOnceITCase {
         FaultyClassifiers.EXTRA_MILLIS_PER_CALL.put(suffix, EXTRA_MILLIS_PER_CALL);
         ClassifierJob.buildPipeline(env, options, failing, kafkaConnectors, FaultyClassifiers.opener(suffix));
         int restoredInFlight = 0;
-        try (LogCapture logs = LogCapture.everythingAtInfo()) {
+        try (LogCapture logs = LogCapture.asConfigured()) {
             env.execute("exactly-once-it-" + suffix);
             for (String line : logs.lines()) {
                 Matcher restored = RESTORED.matcher(line);
@@ -115,6 +118,8 @@ class ExactlyOnceITCase {
                     restoredInFlight += Integer.parseInt(restored.group(1));
                 }
             }
+        } finally {
+            FaultyClassifiers.EXTRA_MILLIS_PER_CALL.remove(suffix);
         }
 
         List<ClassifiedEvent> outputs = Stream.of("routing-", "moderation-", "review-")
@@ -167,8 +172,9 @@ class ExactlyOnceITCase {
 
         @Override
         public RawRecord map(RawRecord record) throws Exception {
-            // Slower than classification, so little is in flight and checkpoints complete mid-stream: ~100 events/s
-            // per kind, under the ~200 texts/s one slot classifies on a slow host.
+            // Paces the input (~100 events/s per kind), so that checkpoints complete mid-stream and the failure
+            // comes before the end. With the model calls made slower, the classifier may set the pace on a slow host
+            // instead: that only keeps more events in flight.
             Thread.sleep(10);
             if (checkpointCompletedAt > 0
                     && System.currentTimeMillis() - checkpointCompletedAt > FAIL_AFTER_CHECKPOINT_MS

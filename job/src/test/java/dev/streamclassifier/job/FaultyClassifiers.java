@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Wraps the real classifiers to inject faults no real input reliably triggers: a text containing {@link #POISON}
- * makes the model throw (as a native fault on one input would), a switch makes every call throw (a broken model), and
- * a gate holds every call until it opens (a slow batch, to see what the operator does meanwhile), and a delay makes
- * every call slower (so that a batch is nearly always running).
+ * makes the model throw (as a native fault on one input would); a switch makes every call throw (a broken model); a
+ * gate holds every call until it opens (a slow batch, to see what the operator does meanwhile); a delay makes every
+ * call slower (so that a batch is nearly always running).
  */
 final class FaultyClassifiers {
     static final String POISON = "<<poison>>";

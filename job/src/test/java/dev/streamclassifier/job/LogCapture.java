@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Records every log line of this JVM at INFO and above while open, including those of Kafka's clients and Flink, so a
- * test can check what would end up in a log file.
+ * Records the log lines of this JVM while open, so a test can check what would end up in a log file: every line at
+ * INFO and above, including those of Kafka's clients and Flink ({@link #everythingAtInfo}), or the lines the test
+ * configuration lets through ({@link #asConfigured}).
  */
 final class LogCapture implements AutoCloseable {
     private final LoggerContext context = (LoggerContext) LogManager.getContext(false);
@@ -33,23 +34,29 @@ final class LogCapture implements AutoCloseable {
     };
 
     static LogCapture everythingAtInfo() {
-        return new LogCapture();
+        return new LogCapture(true);
     }
 
-    private LogCapture() {
+    /** Without changing any level: a test that counts its own lines need not flood its log with everyone else's. */
+    static LogCapture asConfigured() {
+        return new LogCapture(false);
+    }
+
+    private LogCapture(boolean raiseToInfo) {
         appender.start();
         Configuration configuration = context.getConfiguration();
+        // getLoggers() holds the root logger too (its parent is null).
         for (LoggerConfig logger : configuration.getLoggers().values()) {
-            previousLevels.put(logger.getName(), logger.getLevel());
-            logger.setLevel(Level.INFO);
+            if (raiseToInfo) {
+                previousLevels.put(logger.getName(), logger.getLevel());
+                logger.setLevel(Level.INFO);
+            }
             // An additive logger's events reach its parents' appenders too: attached there as well, each line would be
             // recorded once per level (counting tests would count it twice).
             if (!logger.isAdditive() || logger.getParent() == null) {
                 logger.addAppender(appender, Level.INFO, null);
             }
         }
-        configuration.getRootLogger().setLevel(Level.INFO);
-        configuration.getRootLogger().addAppender(appender, Level.INFO, null);
         context.updateLoggers();
     }
 
@@ -69,7 +76,6 @@ final class LogCapture implements AutoCloseable {
                 logger.setLevel(previous);
             }
         }
-        configuration.getRootLogger().removeAppender("capture");
         context.updateLoggers();
         appender.stop();
     }

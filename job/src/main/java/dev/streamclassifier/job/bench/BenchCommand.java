@@ -36,17 +36,24 @@ public final class BenchCommand {
               --max-delay MS      classifier.batch.max-delay in ms (default: the job's, 0)
               --warmup N          at least N events through the job first, not measured, then more until the JIT
                                   compiler is quiet (< 5% of a core over the last 10 s; at most
-                                  180 s); 0: none (default 5000)
+                                  150 s); 0: none (default 5000)
               --data FILE         texts from a text,label CSV/JSONL file instead of the sample texts
               --latency           also measure latency at 70% of the measured pipeline throughput
               --rate R            ... or at R events/s
               --latency-seconds S how long the latency run offers events (default 30: six checkpoints)
               --sweep             also measure raw throughput against batch size for each batch shape
               --report DIR        where to write report.md and the plots (default bench-report)
-              --option K=V        any other job option for the pipeline run (may repeat)
+              --option K=V        any other job option for the pipeline run (may repeat; not the
+                                  ones the flags above set)
               --json              print the figures as one JSON object on the last line""";
 
     static final int CORES = Runtime.getRuntime().availableProcessors();
+    /** Job options the bench sets from flags of its own, which both sides of the measurement and the JSON use. */
+    private static final Map<String, String> OWN_FLAGS = Map.of(
+            ClassifierOptions.MAX_BATCH_SIZE.key(), "--batch",
+            ClassifierOptions.MAX_BATCH_DELAY.key(), "--max-delay",
+            ClassifierOptions.INTRA_OP_THREADS.key(), "--threads",
+            ClassifierOptions.PARALLELISM.key(), "--parallelism");
     /** Passes of the raw and of the pipeline measurement; each side reports its best. */
     private static final int ROUNDS = 3;
 
@@ -81,6 +88,11 @@ public final class BenchCommand {
             }
             if (key.equals("--option")) {
                 String[] pair = value.split("=", 2);
+                String ownFlag = OWN_FLAGS.get(pair[0].trim());
+                if (ownFlag != null) {
+                    // The pipeline would run with it while the raw run, the JSON and the bound kept the flag's value.
+                    fail("use " + ownFlag + ", not --option " + pair[0].trim());
+                }
                 extraOptions.add("--" + pair[0]);
                 extraOptions.add(pair.length > 1 ? pair[1] : "");
             } else {

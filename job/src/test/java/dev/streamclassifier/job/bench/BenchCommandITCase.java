@@ -93,5 +93,7 @@ class BenchCommandITCase {
                 .hasMessage("--events needs a number, got 'many'");
         assertThatThrownBy(() -> BenchCommand.run(new String[] {"--speed", "9"}, out))
                 .hasMessage("unknown option --speed");
+        assertThatThrownBy(() -> BenchCommand.run(new String[] {"--option", "classifier.batch.max-delay=20 ms"}, out))
+                .hasMessage("use --max-delay, not --option classifier.batch.max-delay");
     }
 }
