@@ -169,14 +169,14 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
 
     private void add(TextEvent event) throws Exception {
         buffer.add(event);
+        metrics.recordsIn.inc();
         if (buffer.size() == 1) {
             bufferStartedAtMillis = System.currentTimeMillis();
-        }
-        metrics.recordsIn.inc();
-        long delay = config.maxBatchDelay().toMillis();
-        if (buffer.size() == 1 && delay > 0) {
-            batchDeadline = getProcessingTimeService().getCurrentProcessingTime() + delay;
-            batchTimer = getProcessingTimeService().registerTimer(batchDeadline, this);
+            long delay = config.maxBatchDelay().toMillis();
+            if (delay > 0) {
+                batchDeadline = getProcessingTimeService().getCurrentProcessingTime() + delay;
+                batchTimer = getProcessingTimeService().registerTimer(batchDeadline, this);
+            }
         }
         startBatchIfDue();
     }

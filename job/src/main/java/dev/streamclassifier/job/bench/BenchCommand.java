@@ -134,6 +134,7 @@ public final class BenchCommand {
                 ROUNDS);
         progress("raw: %.0f texts/s, %.1f ms per batch", raw.textsPerSecond(), raw.millisPerBatch());
         report.raw(raw);
+        double boundMs = maxDelay.toMillis() + 2 * raw.millisPerBatch();
 
         List<PipelineBenchmark.Result> pipelineRounds;
         PipelineBenchmark.Result pipeline;
@@ -170,7 +171,7 @@ public final class BenchCommand {
                 System.err.println();
                 progress("latency: %.2f of %d cores busy while events were offered, mean batch %.1f",
                         latency.coresBusy(), CORES, latency.meanBatchSize());
-                report.latency(latency, offered, maxDelay.toMillis() + 2 * raw.millisPerBatch());
+                report.latency(latency, offered, boundMs);
             }
         }
         if (settings.containsKey("sweep")) {
@@ -200,15 +201,14 @@ public final class BenchCommand {
         result.put("visible_p50_ms", percentile(latencySource.visibleLatencyMs(), 0.50));
         result.put("visible_p99_ms", percentile(latencySource.visibleLatencyMs(), 0.99));
         result.put("raw_ms_per_batch", round(raw.millisPerBatch()));
-        result.put("latency_bound_ms", round(maxDelay.toMillis() + 2 * raw.millisPerBatch()));
+        result.put("latency_bound_ms", round(boundMs));
         result.put("mean_pipeline_batch", round(pipeline.meanBatchSize()));
         result.put("max_delay_ms", maxDelay.toMillis());
         result.put("cores", CORES);
-        ObjectNode cpu = result.putObject("pipeline_cpu_shares");
-        pipeline.cpuShares().forEach((group, share) -> cpu.put(group, Math.round(share * 1000) / 1000.0));
+        putShares(result.putObject("pipeline_cpu_shares"), pipeline.cpuShares());
         if (latency != null) {
             result.put("latency_offered_per_s", round(offered));
-            // The batch sizes the offered rate made: smaller than in a flat-out pass, and dearer per text.
+            // The batch sizes the offered rate made: smaller than in a flat-out pass.
             result.put("latency_mean_batch", round(latency.meanBatchSize()));
             // Unknown (the JVM does not tell its CPU time) is null, not a reading of 0.
             if (Double.isNaN(latency.coresBusy())) {
@@ -216,8 +216,7 @@ public final class BenchCommand {
             } else {
                 result.put("latency_cores_busy", Math.round(latency.coresBusy() * 100) / 100.0);
             }
-            ObjectNode latencyCpu = result.putObject("latency_cpu_shares");
-            latency.cpuShares().forEach((group, share) -> latencyCpu.put(group, Math.round(share * 1000) / 1000.0));
+            putShares(result.putObject("latency_cpu_shares"), latency.cpuShares());
         }
         result.put("sort_by_length", shape.sortByLength());
         result.put("micro_batch", shape.microBatchSize());
@@ -238,6 +237,11 @@ public final class BenchCommand {
 
     private static double round(double value) {
         return Math.round(value * 10) / 10.0;
+    }
+
+    /** CPU shares per thread group, to 0.1% (three decimals). */
+    private static void putShares(ObjectNode node, Map<String, Double> shares) {
+        shares.forEach((group, share) -> node.put(group, Math.round(share * 1000) / 1000.0));
     }
 
     /** {@code count} texts, going round {@code texts} as often as needed. */
