@@ -19,11 +19,10 @@ public final class KafkaClients {
     public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        // The demo and the bench run the broker in this process, on the job's cores. With 2 ms, at a steady trickle
-        // (~250 events/s) every event was a produce request of its own; 10 ms puts 2-3 in each, and in
-        // `bench --latency` on the AVX2 host everything outside the classify threads then took 0.30-0.35 cores instead
-        // of 0.38-0.44 (README, Latency). Events are stamped before send(), so the linger counts in the measured
-        // latency.
+        // The bench and the demo run the broker in this process, on the job's cores. With 2 ms, at a steady trickle
+        // (the bench's latency run, ~250 events/s) every event was a produce request of its own; 10 ms should put 2-3
+        // in each, and everything outside the classify threads then took 0.30-0.35 cores instead of 0.38-0.44 (AVX2
+        // host; README, Latency). Events are stamped before send(), so the linger counts in the measured latency.
         properties.put(ProducerConfig.LINGER_MS_CONFIG, "10");
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
