@@ -16,14 +16,24 @@ import java.util.Properties;
 public final class KafkaClients {
     private KafkaClients() {}
 
+    /**
+     * The producer's {@code linger.ms}. The bench and the demo run the broker in this process, on the job's cores. With
+     * 2 ms, at a steady trickle (the bench's latency run, ~250 events/s) every event was a produce request of its own;
+     * 10 ms should put 2-3 in each, and everything outside the classify threads then took 0.30-0.35 cores instead of
+     * 0.38-0.44 (AVX2 host; README, Latency). Events are stamped before send(), so the linger counts in the measured
+     * latency.
+     */
+    public static final int LINGER_MS = 10;
+
     public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        return producer(bootstrap, LINGER_MS);
+    }
+
+    /** A byte-array producer that waits up to {@code lingerMs} to fill a request. */
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrap, int lingerMs) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        // The bench and the demo run the broker in this process, on the job's cores. With 2 ms, at a steady trickle
-        // (the bench's latency run, ~250 events/s) every event was a produce request of its own; 10 ms should put 2-3
-        // in each, and everything outside the classify threads then took 0.30-0.35 cores instead of 0.38-0.44 (AVX2
-        // host; README, Latency). Events are stamped before send(), so the linger counts in the measured latency.
-        properties.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+        properties.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return new KafkaProducer<>(properties);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamclassifier.job.ClassifierOptions;
 import dev.streamclassifier.job.EventKind;
+import dev.streamclassifier.job.KafkaClients;
 import dev.streamclassifier.job.SampleEvents;
 import dev.streamclassifier.models.LabelledText;
 import dev.streamclassifier.udf.BatchShape;
@@ -34,6 +35,8 @@ public final class BenchCommand {
               --threads T         ONNX Runtime intra-op threads (default 1, the job's)
               --parallelism P     decode/classify/write parallelism (default: the number of cores)
               --max-delay MS      classifier.batch.max-delay in ms (default: the job's, 0)
+              --input-linger MS   linger.ms of the bench's producer of the input events, not the job's
+                                  (default 10)
               --warmup N          at least N events through the job first, not measured, then more until the JIT
                                   compiler is quiet (< 5% of a core over the last 10 s; at most
                                   150 s); 0: none (default 5000)
@@ -107,6 +110,7 @@ public final class BenchCommand {
         int warmup = (int) number(settings, "warmup", 5000, 0);
         Duration maxDelay = Duration.ofMillis((long) number(settings, "max-delay",
                 ClassifierOptions.MAX_BATCH_DELAY.defaultValue().toMillis(), 0));
+        int inputLinger = (int) number(settings, "input-linger", KafkaClients.LINGER_MS, 0);
         double latencySeconds = number(settings, "latency-seconds", 30, 1e-3);
         double fixedRate = settings.containsKey("rate") ? number(settings, "rate", 0, 1e-3) : 0;
         boolean json = settings.containsKey("json");
@@ -115,7 +119,7 @@ public final class BenchCommand {
         List<String> texts = texts(settings.get("data"), kind, events);
         for (String key : settings.keySet()) {
             if (!List.of("model", "events", "batch", "threads", "parallelism", "max-delay", "json", "report", "data",
-                    "latency", "rate", "latency-seconds", "sweep", "warmup").contains(key)) {
+                    "latency", "rate", "latency-seconds", "sweep", "warmup", "input-linger").contains(key)) {
                 fail("unknown option --" + key);
             }
         }
@@ -141,7 +145,7 @@ public final class BenchCommand {
         PipelineBenchmark.Result latency = null;
         double offered = 0;
         try (PipelineBenchmark bench = new PipelineBenchmark(model, kind, batch, threads, parallelism, maxDelay,
-                extraOptions)) {
+                inputLinger, extraOptions)) {
             progress("pipeline: %,d events through Kafka and Flink (%d slot(s) x %d thread(s)), after a warm-up, "
                     + "best of %d ...", texts.size(), parallelism, threads, ROUNDS);
             // Best of as many passes as the raw run, so both sides of the ratio are measured the same way.
@@ -204,6 +208,7 @@ public final class BenchCommand {
         result.put("latency_bound_ms", round(boundMs));
         result.put("mean_pipeline_batch", round(pipeline.meanBatchSize()));
         result.put("max_delay_ms", maxDelay.toMillis());
+        result.put("input_linger_ms", inputLinger);
         result.put("cores", CORES);
         putShares(result.putObject("pipeline_cpu_shares"), pipeline.cpuShares());
         if (latency != null) {

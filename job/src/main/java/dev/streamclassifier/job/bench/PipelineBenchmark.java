@@ -68,6 +68,7 @@ final class PipelineBenchmark implements AutoCloseable {
     private final int threads;
     private final int parallelism;
     private final Duration maxBatchDelay;
+    private final int inputLingerMs;
     private final List<String> extraOptions;
     /** The job every measurement runs on, its run id (in topic names) and input topic; started by the first one. */
     private JobClient job;
@@ -77,13 +78,14 @@ final class PipelineBenchmark implements AutoCloseable {
     private int phases;
 
     PipelineBenchmark(String model, EventKind kind, int batch, int threads, int parallelism, Duration maxBatchDelay,
-            List<String> extraOptions) throws Exception {
+            int inputLingerMs, List<String> extraOptions) throws Exception {
         this.model = model;
         this.kind = kind;
         this.batch = batch;
         this.threads = threads;
         this.parallelism = parallelism;
         this.maxBatchDelay = maxBatchDelay;
+        this.inputLingerMs = inputLingerMs;
         this.extraOptions = extraOptions;
         this.inputs = SingleObjectCodec.<SpecificRecordBase>of(switch (kind) {
             case CHAT -> ChatMessage.getClassSchema();
@@ -260,7 +262,7 @@ final class PipelineBenchmark implements AutoCloseable {
             long intervalNanos = Double.isInfinite(ratePerSecond) ? 0 : (long) (1e9 / ratePerSecond);
             // Start once the job is up (and settled after a warm-up burst), so neither counts as latency.
             long next = System.nanoTime() + (delayStart ? TimeUnit.SECONDS.toNanos(2) : 0);
-            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka.bootstrapServers())) {
+            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka.bootstrapServers(), inputLingerMs)) {
                 for (int i = 0; i < texts.size(); i++) {
                     long wait = next - System.nanoTime();
                     if (wait > 0) {

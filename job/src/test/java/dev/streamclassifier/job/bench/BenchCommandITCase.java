@@ -34,8 +34,8 @@ class BenchCommandITCase {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         BenchCommand.run(new String[] {"--model", "chat-moderation", "--events", Integer.toString(EVENTS),
                 "--warmup", "0", "--rate", Integer.toString(RATE), "--latency-seconds",
-                Integer.toString(LATENCY_SECONDS), "--option", "checkpoint.interval=1 s", "--report", report.toString(),
-                "--json"}, new PrintStream(printed, true, StandardCharsets.UTF_8));
+                Integer.toString(LATENCY_SECONDS), "--input-linger", "5", "--option", "checkpoint.interval=1 s",
+                "--report", report.toString(), "--json"}, new PrintStream(printed, true, StandardCharsets.UTF_8));
 
         List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().toList();
         JsonNode result = new ObjectMapper().readTree(lines.get(lines.size() - 1));
@@ -62,6 +62,7 @@ class BenchCommandITCase {
         assertThat(result.get("latency_bound_ms").asDouble()).isPositive();
         assertThat(result.get("max_delay_ms").asLong()).isEqualTo(ClassifierOptions.MAX_BATCH_DELAY.defaultValue()
                 .toMillis());
+        assertThat(result.get("input_linger_ms").asInt()).isEqualTo(5);
         assertThat(result.get("latency_offered_per_s").asDouble()).isEqualTo(RATE);
         // Event-weighted: every event saw a batch of at least itself and at most the largest allowed.
         assertThat(result.get("latency_mean_batch").asDouble()).isBetween(1.0, 32.0);
