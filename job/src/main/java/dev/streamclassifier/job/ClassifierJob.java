@@ -97,7 +97,7 @@ public final class ClassifierJob {
         // unaligned checkpoint barriers overtake the records queued in front of the classifier.
         SingleOutputStreamOperator<TextEvent> decoded = raw
                 .rebalance()
-                .process(new DecodeFunction(options.inputFormats(), config.deadLetterTopic()))
+                .map(new DecodeFunction(options.inputFormats(), config.deadLetterTopic()))
                 .name("decode").uid("decode")
                 .setParallelism(parallelism);
         SingleOutputStreamOperator<OutboundRecord> classified = decoded
@@ -106,10 +106,13 @@ public final class ClassifierJob {
                 .setParallelism(parallelism);
         // One sink, so one Kafka transaction per checkpoint covers every output topic: labelled events and the dead
         // letters of the same inputs commit together, and each checkpoint pays for one transaction instead of one per
-        // topic (starting one took 10-240 ms). With three inputs the sink is not chained to the classifier: it runs,
-        // flushes and commits on a thread of its own.
+        // topic (starting one took 10-240 ms). Every output, dead letters included, leaves the classifier on its one
+        // output edge (side outputs were three edges, each with a flusher thread waking every buffer timeout).
+        // Rescale, not forward: with equal parallelism it connects classifier i to writer i as forward would, but
+        // keeps the sink out of the classifier's chain, so it writes, flushes and commits on a thread of its own and
+        // a transaction's commit never holds up the task thread that feeds the inference thread.
         classified
-                .union(decoded.getSideOutput(DeadLetters.TAG), classified.getSideOutput(DeadLetters.TAG))
+                .rescale()
                 .sinkTo(sinks.sink()).name("write outputs").uid("sink-outputs")
                 .setParallelism(parallelism);
     }

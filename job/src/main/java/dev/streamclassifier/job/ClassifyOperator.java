@@ -59,7 +59,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Each event gets one prediction per task configured for its kind, and is emitted, encoded, to each task's topic,
  * or to the review topic when any prediction scored under its task's threshold or is its task's review label. A text that makes the model fail is
  * retried alone and, if it still fails, becomes a dead letter; if nothing in a batch can be classified the model itself
- * is broken and the task fails, so the restart strategy takes over.
+ * is broken and the task fails, so the restart strategy takes over. Dead letters, its own and those of the inputs that
+ * could not be decoded ({@link TextEvent#undecodable}), go out on the main output with everything else: the sink then
+ * has one input edge, where side outputs cost an edge each, and each edge a network flusher thread.
  */
 public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         implements OneInputStreamOperator<TextEvent, OutboundRecord>, ProcessingTimeService.ProcessingTimeCallback {
@@ -164,7 +166,12 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
 
     @Override
     public void processElement(StreamRecord<TextEvent> element) throws Exception {
-        add(element.getValue());
+        TextEvent event = element.getValue();
+        if (event.deadLetter != null) {
+            output.collect(new StreamRecord<>(event.deadLetter));
+            return;
+        }
+        add(event);
     }
 
     private void add(TextEvent event) throws Exception {
@@ -355,7 +362,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             String failure = scores.failures()[i];
             if (failure != null) {
                 metrics.deadLetters.inc();
-                output.collect(DeadLetters.TAG, new StreamRecord<>(deadLetters.of(event, "INFERENCE", failure)));
+                output.collect(new StreamRecord<>(deadLetters.of(event, "INFERENCE", failure)));
                 continue;
             }
             List<TaskScore> taskScores = scores.perEvent().get(i);

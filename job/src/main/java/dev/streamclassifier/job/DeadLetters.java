@@ -2,7 +2,6 @@ package dev.streamclassifier.job;
 
 import dev.streamclassifier.schemas.DeadLetter;
 import dev.streamclassifier.schemas.SingleObjectCodec;
-import org.apache.flink.util.OutputTag;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -12,9 +11,6 @@ import java.time.Instant;
  * Not thread-safe: one instance per operator instance.
  */
 public final class DeadLetters {
-    /** Side output for dead letters, shared by the decode and classify steps. */
-    public static final OutputTag<OutboundRecord> TAG = new OutputTag<>("dead-letters") {};
-
     /** The longest reason kept; a stack of causes can be long and the record is for people. */
     private static final int MAX_MESSAGE = 2000;
 

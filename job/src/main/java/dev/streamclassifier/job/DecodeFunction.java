@@ -1,17 +1,17 @@
 package dev.streamclassifier.job;
 
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
 
 import java.util.Map;
 
 /**
- * Decodes raw input records into {@link TextEvent}s; a record that cannot be decoded goes to the dead-letter side
- * output ({@link DeadLetters#TAG}) with the reason, and the job goes on.
+ * Decodes raw input records into {@link TextEvent}s; a record that cannot be decoded becomes an
+ * {@linkplain TextEvent#undecodable undecodable} event carrying its dead letter with the reason, which the classify
+ * step writes out, and the job goes on.
  */
-public class DecodeFunction extends ProcessFunction<RawRecord, TextEvent> {
+public class DecodeFunction extends RichMapFunction<RawRecord, TextEvent> {
     private static final long serialVersionUID = 1L;
 
     private final Map<EventKind, InputFormat> formats;
@@ -33,12 +33,12 @@ public class DecodeFunction extends ProcessFunction<RawRecord, TextEvent> {
     }
 
     @Override
-    public void processElement(RawRecord record, Context context, Collector<TextEvent> out) {
+    public TextEvent map(RawRecord record) {
         try {
-            out.collect(decoder.decode(record));
+            return decoder.decode(record);
         } catch (DecodeException e) {
             decodeFailures.inc();
-            context.output(DeadLetters.TAG, deadLetters.of(record, e.kind(), e.getMessage()));
+            return TextEvent.undecodable(record, deadLetters.of(record, e.kind(), e.getMessage()));
         }
     }
 }

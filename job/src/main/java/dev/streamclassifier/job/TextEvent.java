@@ -3,7 +3,8 @@ package dev.streamclassifier.job;
 /**
  * A decoded input reduced to what classification needs: its kind and id, the text to classify, its time, and where it
  * came from (topic, partition, offset, raw bytes), so that a later failure can still produce a complete dead letter.
- * A Flink POJO.
+ * Or an input that could not be decoded: then only {@link #deadLetter} and where it came from are set, and the
+ * classify step writes the dead letter out with its own outputs. A Flink POJO.
  */
 public class TextEvent {
     public EventKind kind;
@@ -15,6 +16,8 @@ public class TextEvent {
     public long offset;
     public byte[] key;
     public byte[] value;
+    /** Set instead of the text when decoding failed: the dead letter to write, reason included. */
+    public OutboundRecord deadLetter;
 
     public TextEvent() {}
 
@@ -30,8 +33,18 @@ public class TextEvent {
         this.value = source.value;
     }
 
+    /** An input that could not be decoded, carrying its dead letter to the classify step. */
+    public static TextEvent undecodable(RawRecord source, OutboundRecord deadLetter) {
+        TextEvent event = new TextEvent();
+        event.topic = source.topic;
+        event.partition = source.partition;
+        event.offset = source.offset;
+        event.deadLetter = deadLetter;
+        return event;
+    }
+
     @Override
     public String toString() {
-        return kind + " " + id + " (" + topic + "/" + partition + "@" + offset + ")";
+        return (deadLetter != null ? "undecodable" : kind + " " + id) + " (" + topic + "/" + partition + "@" + offset + ")";
     }
 }

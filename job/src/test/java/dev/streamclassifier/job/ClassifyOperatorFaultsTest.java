@@ -35,8 +35,13 @@ class ClassifyOperatorFaultsTest {
         return new TextEvent(EventKind.CHAT, id, text, 1_000, TestConfigs.raw(EventKind.CHAT, 5, new byte[] {42}));
     }
 
+    /** Labelled events: everything on the output but dead letters. */
     private List<OutboundRecord> outputs() {
-        return harness.extractOutputValues();
+        return harness.extractOutputValues().stream().filter(r -> !r.topic.equals(TestConfigs.DEAD_LETTERS)).toList();
+    }
+
+    private List<OutboundRecord> deadLetters() {
+        return harness.extractOutputValues().stream().filter(r -> r.topic.equals(TestConfigs.DEAD_LETTERS)).toList();
     }
 
     @Test
@@ -57,13 +62,32 @@ class ClassifyOperatorFaultsTest {
             }
         }).toList();
         assertThat(ids).containsExactly("c1", "c3");
-        List<OutboundRecord> dead = harness.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).toList();
+        List<OutboundRecord> dead = deadLetters();
         assertThat(dead).hasSize(1);
         DeadLetter letter = SingleObjectCodec.<DeadLetter>of(DeadLetter.getClassSchema()).decode(dead.get(0).value);
         assertThat(letter.getErrorKind()).isEqualTo("INFERENCE");
         assertThat(letter.getMessage()).contains("crashes the model").contains("chat-moderation");
         assertThat(letter.getOffset()).isEqualTo(5);
         assertThat(letter.getValue().array()).containsExactly(42);
+    }
+
+    @Test
+    void anUndecodableInputsDeadLetterGoesOutAsItIsWithoutInference() throws Exception {
+        open("undecodable", TestConfigs.classifierConfig(8, Duration.ofSeconds(1)));
+        RawRecord bad = TestConfigs.raw(EventKind.CHAT, 7, new byte[] {1, 2, 3});
+        OutboundRecord letter = new DeadLetters(TestConfigs.DEAD_LETTERS).of(bad, "FORMAT", "not Avro");
+        harness.processElement(new StreamRecord<>(chat("c1", "see you tomorrow")));
+        harness.processElement(new StreamRecord<>(TextEvent.undecodable(bad, letter)));
+
+        assertThat(deadLetters()).hasSize(1);
+        assertThat(deadLetters().get(0).value).isEqualTo(letter.value);
+        assertThat(operator.buffered()).as("the good event waits for its batch; the bad one never joins it").isEqualTo(1);
+        operator.finish();
+        assertThat(outputs()).hasSize(1);
+        assertThat(deadLetters()).hasSize(1);
+        DeadLetter decoded = SingleObjectCodec.<DeadLetter>of(DeadLetter.getClassSchema()).decode(deadLetters().get(0).value);
+        assertThat(decoded.getErrorKind()).isEqualTo("FORMAT");
+        assertThat(decoded.getOffset()).isEqualTo(7);
     }
 
     @Test
@@ -76,7 +100,7 @@ class ClassifyOperatorFaultsTest {
         assertThatThrownBy(() -> operator.finish())
                 .hasMessageContaining("failed on every one of 2 texts")
                 .hasMessageContaining("chat-moderation");
-        assertThat(harness.getSideOutput(DeadLetters.TAG)).isNullOrEmpty();
+        assertThat(deadLetters()).isEmpty();
     }
 
     @Test
