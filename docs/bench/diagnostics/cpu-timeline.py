@@ -7,8 +7,9 @@ inference (the classify inference threads), task (decode -> classify task thread
 broker (the in-process Kafka broker), clients (Kafka producer I/O threads: the job's sink and the bench's producer),
 flink (Flink's runtime: output flushers, timers, actors), bench (the bench's producer and reader), jit, gc, other;
 then the machine's steal (taken by the hypervisor) and idle. On exit it prints to stderr the threads that used the
-most CPU, by kernel name, to see what "other" holds. batches.py --cpu lines these up with the latency run's seconds:
-a slower batch with steal or a busy JIT compiler in the same second was slowed from outside the job's own work.
+most CPU, by kernel name, with how many threads bore it, to see what "other" holds. batches.py --cpu lines these up
+with the latency run's seconds: a slower batch with steal or a busy JIT compiler in the same second was slowed from
+outside the job's own work.
 """
 import collections
 import os
@@ -60,6 +61,7 @@ def main(pid):
     print('epoch_ms,' + ','.join(GROUPS) + ',steal,idle')
     before, machine_before, at = threads(pid), machine(), time.time()
     by_name = collections.Counter()
+    threads_by_name = collections.defaultdict(set)
     while os.path.exists(f'/proc/{pid}'):
         time.sleep(0.5)
         try:
@@ -72,12 +74,14 @@ def main(pid):
             ticks_in_interval = ticks - before.get(tid, (name, 0))[1]
             used[group(name)] += ticks_in_interval
             by_name[name] += ticks_in_interval
+            threads_by_name[name].add(tid)
         steal, idle = (n - b for n, b in zip(machine_now, machine_before))
         print(f"{int(then * 1000)}," + ','.join(f"{used[g] / ticks_elapsed:.2f}" for g in GROUPS)
               + f",{steal / ticks_elapsed:.2f},{idle / ticks_elapsed:.2f}", flush=True)
         before, machine_before, at = now, machine_now, then
     for name, ticks in by_name.most_common(25):
-        print(f"{ticks / TICKS:8.1f} s CPU  {group(name):9s} {name}", file=sys.stderr)
+        print(f"{ticks / TICKS:8.1f} s CPU  {group(name):9s} {name} ({len(threads_by_name[name])} threads)",
+              file=sys.stderr)
 
 
 if __name__ == '__main__':

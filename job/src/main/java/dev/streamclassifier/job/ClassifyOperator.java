@@ -41,9 +41,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Classifies text events in batches. Loads its classifiers in {@link #open()} (one set per parallel instance, i.e.
- * per task slot), buffers events, and hands a batch to an inference thread of its own, so the next batch forms while
- * one runs. A batch starts when the inference thread is free and the batch is due: full ({@code maxBatchSize}), or
+ * Classifies text events in batches. Gets its classifiers in {@link #open()} from its {@link ClassifierOpener} (one
+ * set per parallel instance, i.e. per task slot, or with {@code classifier.share-session}, the default, one set per
+ * TaskManager shared by its slots), buffers events, and hands a batch to an inference thread of its own, so the next
+ * batch forms while one runs. A batch starts when the inference thread is free and the batch is due: full ({@code maxBatchSize}), or
  * its first event has waited {@code maxBatchDelay} (at once when that is zero, so under load batches grow by
  * themselves while the previous one runs). A full batch that finds the inference thread busy holds the task thread
  * until it is free, which is how back-pressure reaches the source. Results are emitted on the task thread, in input
@@ -168,7 +169,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     public void processElement(StreamRecord<TextEvent> element) throws Exception {
         TextEvent event = element.getValue();
         if (event.deadLetter != null) {
-            output.collect(new StreamRecord<>(event.deadLetter));
+            // Keeps the input's timestamp (the Kafka record's), which the sink writes with the dead letter.
+            output.collect(element.replace(event.deadLetter));
             return;
         }
         add(event);

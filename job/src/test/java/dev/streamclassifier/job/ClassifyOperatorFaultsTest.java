@@ -77,9 +77,11 @@ class ClassifyOperatorFaultsTest {
         RawRecord bad = TestConfigs.raw(EventKind.CHAT, 7, new byte[] {1, 2, 3});
         OutboundRecord letter = new DeadLetters(TestConfigs.DEAD_LETTERS).of(bad, "FORMAT", "not Avro");
         harness.processElement(new StreamRecord<>(chat("c1", "see you tomorrow")));
-        harness.processElement(new StreamRecord<>(TextEvent.undecodable(bad, letter)));
+        harness.processElement(new StreamRecord<>(TextEvent.undecodable(bad, letter), 1_700_000_000_123L));
 
         assertThat(deadLetters()).hasSize(1);
+        assertThat(harness.getOutput()).singleElement().satisfies(record -> assertThat(
+                ((StreamRecord<?>) record).getTimestamp()).as("the input's (Kafka) timestamp").isEqualTo(1_700_000_000_123L));
         assertThat(deadLetters().get(0).value).isEqualTo(letter.value);
         assertThat(operator.buffered()).as("the good event waits for its batch; the bad one never joins it").isEqualTo(1);
         operator.finish();

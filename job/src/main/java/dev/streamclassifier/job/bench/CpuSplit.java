@@ -24,6 +24,8 @@ final class CpuSplit {
     static final String SOURCE = "Flink Kafka source";
     static final String PRODUCERS = "Kafka producer I/O threads (job's sink and bench's producer)";
     static final String BENCH = "bench's producer and reader";
+    /** Flink's OutputFlusher threads: one per output edge and subtask, each waking every network buffer timeout. */
+    static final String FLUSHERS = "Flink network flushers";
     static final String OTHER = "Kafka broker and Flink runtime";
     static final String JIT = "JIT compiler";
     static final String GC = "garbage collector";
@@ -113,7 +115,7 @@ final class CpuSplit {
     /** Share of the process's CPU time between {@code before} and {@code after}, per group, largest first. */
     static Map<String, Double> between(CpuSplit before, CpuSplit after) {
         Map<String, Long> groups = new LinkedHashMap<>();
-        for (String group : new String[] {CLASSIFY, WRITE, SOURCE, PRODUCERS, BENCH, OTHER, JIT, GC, JVM}) {
+        for (String group : new String[] {CLASSIFY, WRITE, SOURCE, PRODUCERS, BENCH, FLUSHERS, OTHER, JIT, GC, JVM}) {
             groups.put(group, 0L);
         }
         long javaThreads = 0;
@@ -147,6 +149,9 @@ final class CpuSplit {
         }
         if (name.startsWith("Source")) {
             return SOURCE;
+        }
+        if (name.startsWith("OutputFlusher")) {
+            return FLUSHERS;
         }
         if (name.startsWith("kafka-producer-network-thread")) {
             return PRODUCERS;
