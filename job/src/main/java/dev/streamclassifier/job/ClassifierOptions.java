@@ -102,8 +102,10 @@ public final class ClassifierOptions {
             .withDescription("Sort each batch by token count and run it in micro-batches of texts of similar length, "
                     + "so that short texts are not padded to the longest one.");
     public static final ConfigOption<Integer> MICRO_BATCH_SIZE = ConfigOptions.key("classifier.batch.micro-size")
-            .intType().defaultValue(16)
-            .withDescription("Texts per model call when sorting by length; 0 runs the whole batch in one call.");
+            .intType().defaultValue(8)
+            .withDescription("Texts per model call when sorting by length; 0 runs the whole batch in one call. Each "
+                    + "call pads to its longest text, and fewer sorted texts are closer in length: on a 2-core host "
+                    + "8 ran chat-moderation 30% faster than 16 (bench --sweep).");
     public static final ConfigOption<Boolean> SHARE_SESSION = ConfigOptions.key("classifier.share-session")
             .booleanType().defaultValue(true)
             .withDescription("One classifier per model for all slots of a TaskManager instead of one per slot: one copy "

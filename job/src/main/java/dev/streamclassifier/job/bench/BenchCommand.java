@@ -44,7 +44,8 @@ public final class BenchCommand {
               --latency           also measure latency at 70% of the measured pipeline throughput
               --rate R            ... or at R events/s
               --latency-seconds S how long the latency run offers events (default 30: six checkpoints)
-              --sweep             also measure raw throughput against batch size for each batch shape
+              --sweep             also measure raw throughput against batch size for each batch shape,
+                                  and against texts per model call (classifier.batch.micro-size)
               --report DIR        where to write report.md and the plots (default bench-report)
               --option K=V        any other job option for the pipeline run (may repeat; not the
                                   ones the flags above set)
@@ -180,6 +181,8 @@ public final class BenchCommand {
         }
         if (settings.containsKey("sweep")) {
             report.sweep(Sweep.run(model, texts, threads));
+            report.microBatchSweep(batch, parallelism,
+                    Sweep.microBatches(model, texts, batch, threads, parallelism, shared));
         }
         Path written = report.write();
         progress("report: %s", written.toAbsolutePath());

@@ -123,6 +123,21 @@ final class BenchReport {
         plots.append("\n![throughput against batch size](throughput-vs-batch.png)\n");
     }
 
+    void microBatchSweep(int batch, int callers, double[] textsPerSecond) throws IOException {
+        double[] sizes = Arrays.stream(Sweep.MICRO_BATCH_SIZES).asDoubleStream().toArray();
+        plots.append("\n| texts per model call (batches of ").append(batch)
+                .append(", sorted by length) | raw texts/s (").append(callers).append(" caller(s), as the raw run) |\n")
+                .append("|---|---|\n");
+        for (int i = 0; i < sizes.length; i++) {
+            plots.append(String.format(Locale.ROOT, "| %d | %.0f |%n", Sweep.MICRO_BATCH_SIZES[i], textsPerSecond[i]));
+        }
+        new LineChart("Raw throughput against texts per model call (batches of " + batch + ")",
+                "texts per model call (classifier.batch.micro-size)", "texts/s", true)
+                .add("sorted by length within the batch", sizes, textsPerSecond)
+                .write(dir.resolve("throughput-vs-micro-batch.png"));
+        plots.append("\n![throughput against texts per model call](throughput-vs-micro-batch.png)\n");
+    }
+
     Path write() throws IOException {
         Path file = dir.resolve("report.md");
         Files.writeString(file, markdown + plots.toString());

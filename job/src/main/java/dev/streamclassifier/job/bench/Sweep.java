@@ -13,6 +13,10 @@ import java.util.Map;
 /** Raw throughput against batch size for each way of shaping a batch: the plot of the report. */
 final class Sweep {
     static final int[] BATCH_SIZES = {1, 4, 8, 16, 32, 64};
+    /** Texts per model call tried for one batch, cut as the job's operator cuts it (sorted within the batch). */
+    static final int[] MICRO_BATCH_SIZES = {1, 2, 4, 8, 16, 32};
+    /** Passes over the micro-batch sizes in turn, so that a host whose speed drifts favours none of them. */
+    static final int MICRO_ROUNDS = 2;
     /** Sorted micro-batches come from a buffer this many times the batch size. */
     static final int SORT_WINDOW = 4;
 
@@ -41,5 +45,27 @@ final class Sweep {
             results.put("pad to the model window (" + classifier.manifest().maxTokens + ")", fixed);
         }
         return results;
+    }
+
+    /**
+     * Texts/s at each of {@link #MICRO_BATCH_SIZES} for batches of {@code batch}, each sorted by length and cut into
+     * calls of that many texts (the job's {@code classifier.batch.micro-size}), with the raw run's callers and
+     * threads; the best of {@link #MICRO_ROUNDS} passes, taken in turn over the sizes.
+     */
+    static double[] microBatches(String model, List<String> texts, int batch, int threads, int parallelism,
+            boolean shared) throws Exception {
+        List<String> sample = texts.subList(0, Math.min(texts.size(), 2000));
+        double[] best = new double[MICRO_BATCH_SIZES.length];
+        for (int round = 0; round < MICRO_ROUNDS; round++) {
+            for (int i = 0; i < MICRO_BATCH_SIZES.length; i++) {
+                int micro = MICRO_BATCH_SIZES[i];
+                double textsPerSecond = RawBenchmark.best(model, sample, batch, threads, parallelism, shared,
+                        new BatchShape(true, micro, false), 1).textsPerSecond();
+                best[i] = Math.max(best[i], textsPerSecond);
+                System.err.printf(Locale.ROOT, "sweep: batch %d in calls of %d, %d caller(s): %.0f texts/s%n", batch,
+                        micro, parallelism, textsPerSecond);
+            }
+        }
+        return best;
     }
 }

@@ -35,7 +35,8 @@ class BenchCommandITCase {
         BenchCommand.run(new String[] {"--model", "chat-moderation", "--events", Integer.toString(EVENTS),
                 "--warmup", "0", "--rate", Integer.toString(RATE), "--latency-seconds",
                 Integer.toString(LATENCY_SECONDS), "--input-linger", "5", "--option", "checkpoint.interval=1 s",
-                "--report", report.toString(), "--json"}, new PrintStream(printed, true, StandardCharsets.UTF_8));
+                "--sweep", "--report", report.toString(), "--json"},
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
 
         List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().toList();
         JsonNode result = new ObjectMapper().readTree(lines.get(lines.size() - 1));
@@ -63,6 +64,7 @@ class BenchCommandITCase {
         assertThat(result.get("max_delay_ms").asLong()).isEqualTo(ClassifierOptions.MAX_BATCH_DELAY.defaultValue()
                 .toMillis());
         assertThat(result.get("input_linger_ms").asInt()).isEqualTo(5);
+        assertThat(result.get("micro_batch").asInt()).isEqualTo(ClassifierOptions.MICRO_BATCH_SIZE.defaultValue());
         assertThat(result.get("latency_offered_per_s").asDouble()).isEqualTo(RATE);
         // Event-weighted: every event saw a batch of at least itself and at most the largest allowed.
         assertThat(result.get("latency_mean_batch").asDouble()).isBetween(1.0, 32.0);
@@ -76,8 +78,10 @@ class BenchCommandITCase {
 
         assertThat(Files.readString(report.resolve("report.md"))).contains("pipeline pass 3", "latency-timeline.png",
                 "cores busy while the latency run's events were offered",
-                "mean batch size in the latency run");
-        for (String plot : List.of("latency-cdf.png", "latency-timeline.png", "latency-visible-cdf.png")) {
+                "mean batch size in the latency run", "| texts per model call (batches of 32, sorted by length) | raw texts/s (",
+                "throughput-vs-batch.png", "throughput-vs-micro-batch.png");
+        for (String plot : List.of("latency-cdf.png", "latency-timeline.png", "latency-visible-cdf.png",
+                "throughput-vs-batch.png", "throughput-vs-micro-batch.png")) {
             assertThat(Files.size(report.resolve(plot))).as(plot).isPositive();
         }
         List<String> csv = Files.readAllLines(report.resolve("latency.csv"));
