@@ -41,14 +41,14 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Classifies text events in batches. Gets its classifiers in {@link #open()} from its {@link ClassifierOpener} (one
- * set per parallel instance, i.e. per task slot, or with {@code classifier.share-session}, the default, one set per
+ * Classifies text events in batches. Gets its classifiers in {@link #open()} from its {@link ClassifierOpener} (one set
+ * per parallel instance, i.e. per task slot, or with {@code classifier.share-session}, the default, one set per
  * TaskManager shared by its slots), buffers events, and hands a batch to an inference thread of its own, so the next
- * batch forms while one runs. A batch starts when the inference thread is free and the batch is due: full ({@code maxBatchSize}), or
- * its first event has waited {@code maxBatchDelay} (at once when that is zero, so under load batches grow by
- * themselves while the previous one runs). A full batch that finds the inference thread busy holds the task thread
- * until it is free, which is how back-pressure reaches the source. Results are emitted on the task thread, in input
- * order.
+ * batch forms while one runs. A batch starts when the inference thread is free and the batch is due: full
+ * ({@code maxBatchSize}), or its first event has waited {@code maxBatchDelay} (at once when that is zero, so under load
+ * batches grow by themselves while the previous one runs). A full batch that finds the inference thread busy holds the
+ * task thread until it is free, which is how back-pressure reaches the source. Results are emitted on the task thread,
+ * in input order.
  *
  * <p>A checkpoint does not wait for inference: the events of the running batch and the buffer go into operator state,
  * as Flink's async I/O operator keeps its in-flight elements. Their results are emitted after the barrier, so they
@@ -57,12 +57,13 @@ import java.util.concurrent.TimeUnit;
  * barrier instead held the task thread for up to two batches at every checkpoint (seconds per checkpoint on a slow
  * model or a large GPU batch). At end of input the running batch is awaited and the rest classified.
  *
- * <p>Each event gets one prediction per task configured for its kind, and is emitted, encoded, to each task's topic,
- * or to the review topic when any prediction scored under its task's threshold or is its task's review label. A text that makes the model fail is
- * retried alone and, if it still fails, becomes a dead letter; if nothing in a batch can be classified the model itself
- * is broken and the task fails, so the restart strategy takes over. Dead letters, its own and those of the inputs that
- * could not be decoded ({@link TextEvent#undecodable}), go out on the main output with everything else: the sink then
- * has one input edge, where side outputs cost an edge each, and each edge a network flusher thread.
+ * <p>Each event gets one prediction per task configured for its kind, and is emitted, encoded, to each task's topic, or
+ * to the review topic when any prediction scored under its task's threshold or is its task's review label. A text that
+ * makes the model fail is retried alone and, if it still fails, becomes a dead letter; if nothing in a batch can be
+ * classified the model itself is broken and the task fails, so the restart strategy takes over. Dead letters, its own
+ * and those of the inputs that could not be decoded ({@link TextEvent#undecodable}), go out on the main output with
+ * everything else: the sink then has one input edge, where side outputs cost an edge each, and each edge a network
+ * flusher thread.
  */
 public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         implements OneInputStreamOperator<TextEvent, OutboundRecord>, ProcessingTimeService.ProcessingTimeCallback {

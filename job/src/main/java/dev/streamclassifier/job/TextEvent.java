@@ -45,6 +45,7 @@ public class TextEvent {
 
     @Override
     public String toString() {
-        return (deadLetter != null ? "undecodable" : kind + " " + id) + " (" + topic + "/" + partition + "@" + offset + ")";
+        String what = deadLetter != null ? "undecodable" : kind + " " + id;
+        return what + " (" + topic + "/" + partition + "@" + offset + ")";
     }
 }

@@ -44,6 +44,10 @@ class ClassifyOperatorFaultsTest {
         return harness.extractOutputValues().stream().filter(r -> r.topic.equals(TestConfigs.DEAD_LETTERS)).toList();
     }
 
+    private static DeadLetter decoded(OutboundRecord deadLetter) throws Exception {
+        return SingleObjectCodec.<DeadLetter>of(DeadLetter.getClassSchema()).decode(deadLetter.value);
+    }
+
     @Test
     void aPoisonTextBecomesADeadLetterAndTheRestOfItsBatchIsClassified() throws Exception {
         open("poison", TestConfigs.classifierConfig(8, Duration.ofSeconds(1)));
@@ -64,7 +68,7 @@ class ClassifyOperatorFaultsTest {
         assertThat(ids).containsExactly("c1", "c3");
         List<OutboundRecord> dead = deadLetters();
         assertThat(dead).hasSize(1);
-        DeadLetter letter = SingleObjectCodec.<DeadLetter>of(DeadLetter.getClassSchema()).decode(dead.get(0).value);
+        DeadLetter letter = decoded(dead.get(0));
         assertThat(letter.getErrorKind()).isEqualTo("INFERENCE");
         assertThat(letter.getMessage()).contains("crashes the model").contains("chat-moderation");
         assertThat(letter.getOffset()).isEqualTo(5);
@@ -80,16 +84,17 @@ class ClassifyOperatorFaultsTest {
         harness.processElement(new StreamRecord<>(TextEvent.undecodable(bad, letter), 1_700_000_000_123L));
 
         assertThat(deadLetters()).hasSize(1);
-        assertThat(harness.getOutput()).singleElement().satisfies(record -> assertThat(
-                ((StreamRecord<?>) record).getTimestamp()).as("the input's (Kafka) timestamp").isEqualTo(1_700_000_000_123L));
+        assertThat(harness.getOutput()).singleElement().satisfies(record -> assertThat(((StreamRecord<?>) record)
+                .getTimestamp()).as("the input's (Kafka) timestamp").isEqualTo(1_700_000_000_123L));
         assertThat(deadLetters().get(0).value).isEqualTo(letter.value);
-        assertThat(operator.buffered()).as("the good event waits for its batch; the bad one never joins it").isEqualTo(1);
+        assertThat(operator.buffered()).as("the good event waits for its batch; the bad one never joins it")
+                .isEqualTo(1);
         operator.finish();
         assertThat(outputs()).hasSize(1);
         assertThat(deadLetters()).hasSize(1);
-        DeadLetter decoded = SingleObjectCodec.<DeadLetter>of(DeadLetter.getClassSchema()).decode(deadLetters().get(0).value);
-        assertThat(decoded.getErrorKind()).isEqualTo("FORMAT");
-        assertThat(decoded.getOffset()).isEqualTo(7);
+        DeadLetter written = decoded(deadLetters().get(0));
+        assertThat(written.getErrorKind()).isEqualTo("FORMAT");
+        assertThat(written.getOffset()).isEqualTo(7);
     }
 
     @Test

@@ -22,7 +22,8 @@ final class TestConfigs {
                         new TaskSpec("moderation", "chat-moderation", MODERATION, null)),
                 Map.of(EventKind.EMAIL, List.of("routing"), EventKind.TICKET, List.of("routing"),
                         EventKind.CHAT, List.of("moderation")),
-                maxBatchSize, maxBatchDelay, new BatchShape(true, 8, false), null, ExecutionDevice.CPU, 1, true, 10_000, 0, REVIEW, DEAD_LETTERS);
+                maxBatchSize, maxBatchDelay, new BatchShape(true, 8, false), null, ExecutionDevice.CPU, 1, true,
+                10_000, 0, REVIEW, DEAD_LETTERS);
     }
 
     static RawRecord raw(EventKind kind, long offset, byte[] value) {

@@ -262,7 +262,8 @@ final class PipelineBenchmark implements AutoCloseable {
             long intervalNanos = Double.isInfinite(ratePerSecond) ? 0 : (long) (1e9 / ratePerSecond);
             // Start once the job is up (and settled after a warm-up burst), so neither counts as latency.
             long next = System.nanoTime() + (delayStart ? TimeUnit.SECONDS.toNanos(2) : 0);
-            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka.bootstrapServers(), inputLingerMs)) {
+            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka.bootstrapServers(),
+                    inputLingerMs)) {
                 for (int i = 0; i < texts.size(); i++) {
                     long wait = next - System.nanoTime();
                     if (wait > 0) {

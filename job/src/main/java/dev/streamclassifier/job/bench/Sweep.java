@@ -17,6 +17,8 @@ final class Sweep {
     static final int[] MICRO_BATCH_SIZES = {1, 2, 4, 8, 16, 32};
     /** Passes over the micro-batch sizes in turn, so that a host whose speed drifts favours none of them. */
     static final int MICRO_ROUNDS = 2;
+    /** Texts each sweep point runs over: enough for a stable rate, few enough for the fixed-padding shape. */
+    static final int SAMPLE_TEXTS = 2000;
     /** Sorted micro-batches come from a buffer this many times the batch size. */
     static final int SORT_WINDOW = 4;
 
@@ -25,7 +27,7 @@ final class Sweep {
     /** Per shape name, texts/s at each of {@link #BATCH_SIZES}. */
     static Map<String, double[]> run(String model, List<String> texts, int threads) throws Exception {
         Map<String, double[]> results = new LinkedHashMap<>();
-        List<String> sample = texts.subList(0, Math.min(texts.size(), 2000));
+        List<String> sample = sample(texts);
         try (TextClassifier classifier = TextClassifier.open(ModelDirectory.locate(model, null), threads,
                 ExecutionDevice.CPU)) {
             double[] longest = new double[BATCH_SIZES.length];
@@ -54,7 +56,7 @@ final class Sweep {
      */
     static double[] microBatches(String model, List<String> texts, int batch, int threads, int parallelism,
             boolean shared) throws Exception {
-        List<String> sample = texts.subList(0, Math.min(texts.size(), 2000));
+        List<String> sample = sample(texts);
         double[] best = new double[MICRO_BATCH_SIZES.length];
         for (int round = 0; round < MICRO_ROUNDS; round++) {
             for (int i = 0; i < MICRO_BATCH_SIZES.length; i++) {
@@ -67,5 +69,9 @@ final class Sweep {
             }
         }
         return best;
+    }
+
+    private static List<String> sample(List<String> texts) {
+        return texts.subList(0, Math.min(texts.size(), SAMPLE_TEXTS));
     }
 }

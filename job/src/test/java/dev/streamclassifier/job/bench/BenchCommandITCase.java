@@ -78,7 +78,8 @@ class BenchCommandITCase {
 
         assertThat(Files.readString(report.resolve("report.md"))).contains("pipeline pass 3", "latency-timeline.png",
                 "cores busy while the latency run's events were offered",
-                "mean batch size in the latency run", "| texts per model call (batches of 32, sorted by length) | raw texts/s (",
+                "mean batch size in the latency run",
+                "| texts per model call (batches of 32, sorted by length) | raw texts/s (",
                 "throughput-vs-batch.png", "throughput-vs-micro-batch.png");
         for (String plot : List.of("latency-cdf.png", "latency-timeline.png", "latency-visible-cdf.png",
                 "throughput-vs-batch.png", "throughput-vs-micro-batch.png")) {
