@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Retrains the four default heads into models/heads/ exactly as models/README.md reports them.
-# Run from the project root after `mvn -B -q -pl models package -DskipTests`; needs ../shared/datasets/.
+# Run from the project root after `mvn -B -q -pl models/builder -am package -DskipTests`; needs ../shared/datasets/.
 set -euo pipefail
 D=${DATASETS:-../shared/datasets}
-J="java -jar models/target/model-builder.jar"
+J="java -jar models/builder/target/model-builder.jar"
 
 $J train --name ticket-routing --data $D/banking77/train.csv \
     --description "Routes banking support tickets and emails to one of the 77 BANKING77 intents."

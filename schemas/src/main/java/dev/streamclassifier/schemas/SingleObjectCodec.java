@@ -1,6 +1,7 @@
 package dev.streamclassifier.schemas;
 
 import org.apache.avro.Schema;
+import org.apache.avro.SystemLimitException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
@@ -20,6 +21,19 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
     /** The first two bytes of every single-object encoded message. */
     public static final byte MARKER_0 = (byte) 0xC3;
     public static final byte MARKER_1 = (byte) 0x01;
+    /** Longest string or bytes field Avro may allocate for: a Kafka record cannot be larger by default anyway. */
+    public static final int MAX_FIELD_BYTES = 2 * 1024 * 1024;
+    /** Most items of an Avro array or map (an email's recipients, say). */
+    public static final int MAX_COLLECTION_ITEMS = 10_000;
+
+    static {
+        // Without these, a hostile length prefix makes Avro allocate up to 2 GB before it notices the data is short.
+        // Avro reads them once, when it first checks a length, so they are set before the first codec decodes
+        // anything; an explicit -D setting wins.
+        setIfAbsent(SystemLimitException.MAX_STRING_LENGTH_PROPERTY, MAX_FIELD_BYTES);
+        setIfAbsent(SystemLimitException.MAX_BYTES_LENGTH_PROPERTY, MAX_FIELD_BYTES);
+        setIfAbsent(SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY, MAX_COLLECTION_ITEMS);
+    }
 
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;
@@ -28,6 +42,12 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         SpecificData model = SpecificData.getForSchema(schema);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema, SchemaHistory.store());
+    }
+
+    private static void setIfAbsent(String property, int value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Integer.toString(value));
+        }
     }
 
     public static <T extends SpecificRecord> SingleObjectCodec<T> of(Schema schema) {

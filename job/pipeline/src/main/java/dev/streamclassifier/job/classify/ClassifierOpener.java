@@ -1,0 +1,45 @@
+package dev.streamclassifier.job.classify;
+
+import dev.streamclassifier.udf.BatchClassifier;
+import dev.streamclassifier.udf.BatchShape;
+import dev.streamclassifier.udf.ClassScores;
+import dev.streamclassifier.udf.ModelDirectory;
+import dev.streamclassifier.udf.ModelManifest;
+import dev.streamclassifier.udf.TextClassifier;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Opens the classifier of a model on the task manager. Serializable because it travels with the job graph; the
+ * default opens the bundled model or the one under {@code classifier.models-dir}.
+ */
+@FunctionalInterface
+public interface ClassifierOpener extends Serializable {
+    /** @param shape how each batch is cut into model calls */
+    BatchClassifier open(String modelName, ModelSettings settings, BatchShape shape) throws Exception;
+
+    /**
+     * The real classifiers: {@link TextClassifier} from a {@link ModelDirectory}.
+     */
+    ClassifierOpener MODELS = (modelName, settings, shape) -> {
+        TextClassifier classifier = TextClassifier.open(ModelDirectory.locate(modelName, settings.modelsDir()),
+                settings.intraOpThreads(), settings.device());
+        return new BatchClassifier() {
+            @Override
+            public ModelManifest manifest() {
+                return classifier.manifest();
+            }
+
+            @Override
+            public List<ClassScores> classify(List<String> texts) throws Exception {
+                return classifier.classify(texts, shape);
+            }
+
+            @Override
+            public void close() throws Exception {
+                classifier.close();
+            }
+        };
+    };
+}

@@ -1,0 +1,144 @@
+package dev.streamclassifier.job.classify;
+
+import dev.streamclassifier.job.classify.BatchInference.TaskScore;
+import dev.streamclassifier.job.event.OutboundRecord;
+import dev.streamclassifier.job.event.TextEvent;
+import dev.streamclassifier.schemas.ClassifiedEvent;
+import dev.streamclassifier.schemas.Prediction;
+import dev.streamclassifier.schemas.SingleObjectCodec;
+import dev.streamclassifier.udf.ClassScores;
+import dev.streamclassifier.udf.ModelManifest;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Turns an event's scores into the records it writes: one {@link Prediction} per task, then the routing rule. An event
+ * goes to the review topic when any prediction scores under its task's threshold or is its task's review label;
+ * otherwise to each of its tasks' topics, once per topic. Not thread-safe (its encoder reuses buffers): one per
+ * operator instance.
+ */
+final class Labeller {
+    private final Map<String, ResolvedTask> tasks = new HashMap<>();
+    private final OutputSettings output;
+    private final SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+
+    /** A task with its threshold (the task's own, else its model's) and its model's manifest. */
+    private record ResolvedTask(TaskSpec spec, float threshold, ModelManifest manifest) {}
+
+    /** What labelling an event produced, for the records to emit and the metrics to count. */
+    record Labelled(List<OutboundRecord> records, List<Prediction> predictions, boolean needsReview,
+            boolean truncated) {}
+
+    /** @param manifests the manifest of each model the tasks use */
+    Labeller(TaskPlan plan, Function<String, ModelManifest> manifests, OutputSettings output) {
+        for (TaskSpec task : plan.tasks()) {
+            ModelManifest manifest = manifests.apply(task.modelName());
+            tasks.put(task.name(), new ResolvedTask(task,
+                    task.threshold() != null ? task.threshold() : manifest.threshold, manifest));
+        }
+        this.output = output;
+    }
+
+    /**
+     * @param scores the event's tasks' scores, in task order
+     * @param batchSize and {@code inferenceMicros} describe the batch the event was classified in
+     * @param now the processing time stamped on the labelled event
+     */
+    Labelled label(TextEvent event, List<TaskScore> scores, int batchSize, long inferenceMicros, long now) {
+        List<Prediction> predictions = new ArrayList<>(scores.size());
+        boolean truncated = false;
+        boolean needsReview = false;
+        for (TaskScore taskScore : scores) {
+            ResolvedTask task = tasks.get(taskScore.task().name());
+            Prediction prediction = prediction(task, taskScore.score());
+            predictions.add(prediction);
+            truncated |= taskScore.score().truncated();
+            needsReview |= prediction.getScore() < prediction.getThreshold()
+                    || prediction.getLabel().equals(task.spec().reviewLabel());
+        }
+        ClassifiedEvent classified = ClassifiedEvent.newBuilder()
+                .setSourceKind(event.kind.sourceKind())
+                .setSourceId(event.id)
+                .setSourceTopic(event.topic == null ? "" : event.topic)
+                .setSourcePartition(event.partition)
+                .setSourceOffset(event.offset)
+                .setText(output.includeText() ? clip(event.text) : null)
+                .setTruncated(truncated)
+                .setPredictions(predictions)
+                .setNeedsReview(needsReview)
+                .setEventTime(Instant.ofEpochMilli(event.eventTime))
+                .setProcessedAt(Instant.ofEpochMilli(now))
+                .setInferenceMicros(inferenceMicros)
+                .setBatchSize(batchSize)
+                .build();
+        byte[] value = codec.encode(classified);
+        byte[] key = event.id.getBytes(StandardCharsets.UTF_8);
+        Set<String> topics = new LinkedHashSet<>();
+        if (needsReview) {
+            topics.add(output.reviewTopic());
+        } else {
+            for (Prediction prediction : predictions) {
+                topics.add(tasks.get(prediction.getTask()).spec().outputTopic());
+            }
+        }
+        List<OutboundRecord> records = new ArrayList<>(topics.size());
+        for (String topic : topics) {
+            records.add(new OutboundRecord(topic, key, value));
+        }
+        return new Labelled(records, predictions, needsReview, truncated);
+    }
+
+    private Prediction prediction(ResolvedTask task, ClassScores score) {
+        int best = score.bestIndex();
+        return Prediction.newBuilder()
+                .setTask(task.spec().name())
+                .setLabel(score.labels().get(best))
+                .setScore(score.probabilities()[best])
+                .setScores(listedScores(score, output.topScores()))
+                .setThreshold(task.threshold())
+                .setModelName(task.manifest().name)
+                .setModelVersion(task.manifest().version)
+                .build();
+    }
+
+    /** The {@code top} best classes' scores (every class's, in label order, when {@code top} is 0 or covers all). */
+    static Map<String, Float> listedScores(ClassScores score, int top) {
+        float[] probabilities = score.probabilities();
+        int count = top <= 0 ? probabilities.length : Math.min(top, probabilities.length);
+        Map<String, Float> listed = new LinkedHashMap<>(count * 2);
+        if (count == probabilities.length) {
+            for (int c = 0; c < probabilities.length; c++) {
+                listed.put(score.labels().get(c), probabilities[c]);
+            }
+            return listed;
+        }
+        // A few passes over at most a few hundred classes: cheaper per event than sorting an index array.
+        boolean[] taken = new boolean[probabilities.length];
+        for (int k = 0; k < count; k++) {
+            int best = -1;
+            for (int c = 0; c < probabilities.length; c++) {
+                if (!taken[c] && (best < 0 || probabilities[c] > probabilities[best])) {
+                    best = c;
+                }
+            }
+            taken[best] = true;
+            listed.put(score.labels().get(best), probabilities[best]);
+        }
+        return listed;
+    }
+
+    /** Keeps labelled events small: a megabyte of input text must not make an output record too large for Kafka. */
+    private String clip(String text) {
+        int max = output.maxTextChars();
+        return text.length() <= max ? text : text.substring(0, max);
+    }
+}

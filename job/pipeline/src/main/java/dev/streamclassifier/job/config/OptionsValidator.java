@@ -1,0 +1,166 @@
+package dev.streamclassifier.job.config;
+
+import dev.streamclassifier.job.classify.TaskSpec;
+import dev.streamclassifier.job.event.EventKind;
+import dev.streamclassifier.udf.ExecutionDevice;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.apache.flink.util.TimeUtils.formatWithHighestUnit;
+
+/**
+ * Checks every option before the job is built and reports all problems at once, each with what to fix, so that a bad
+ * configuration fails at submission, not on the first record. Models and Kafka are checked separately, by opening
+ * them.
+ */
+public final class OptionsValidator {
+    private OptionsValidator() {}
+
+    /** @throws IllegalArgumentException listing every problem */
+    public static void validate(Configuration configuration) {
+        List<String> problems = new ArrayList<>();
+        Set<String> known = new HashSet<>();
+        JobOptions.all().forEach(option -> known.add(option.key()));
+        for (String key : configuration.keySet()) {
+            if (!known.contains(key) && !key.startsWith(JobOptions.KAFKA_PROPERTIES_PREFIX)) {
+                problems.add("unknown option '" + key + "' (known: " + new TreeSet<>(known)
+                        + ", and kafka.properties.* for Kafka client settings)");
+            }
+        }
+        for (ConfigOption<?> option : JobOptions.all()) {
+            try {
+                configuration.getOptional(option);
+            } catch (IllegalArgumentException e) {
+                problems.add(option.key() + ": cannot read '" + configuration.toMap().get(option.key()) + "' ("
+                        + e.getMessage() + "); the default is " + OptionsHelp.defaultValue(option));
+            }
+        }
+        if (problems.isEmpty()) {
+            checkValues(configuration, problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    private static void checkValues(Configuration configuration, List<String> problems) {
+        String bootstrap = configuration.get(JobOptions.BOOTSTRAP_SERVERS);
+        if (bootstrap == null || bootstrap.isBlank()) {
+            problems.add("kafka.bootstrap-servers is required, e.g. --kafka.bootstrap-servers localhost:9092");
+        }
+        check(problems, () -> JobConfig.inputFormats(configuration));
+        check(problems, () -> ExecutionDevice.parse(configuration.get(JobOptions.DEVICE)));
+        atLeast(configuration, JobOptions.MAX_BATCH_SIZE, 1, problems);
+        if (configuration.get(JobOptions.MAX_BATCH_SIZE) > 4096) {
+            problems.add("classifier.batch.max-size must be at most 4096");
+        }
+        if (configuration.get(JobOptions.MAX_BATCH_DELAY).isNegative()) {
+            problems.add("classifier.batch.max-delay must be 0 (a batch starts as soon as the slot's inference thread "
+                    + "is free) or more, e.g. 20 ms");
+        }
+        atLeast(configuration, JobOptions.MICRO_BATCH_SIZE, 0, problems);
+        atLeast(configuration, JobOptions.MAX_OUTPUT_TEXT_CHARS, 1, problems);
+        atLeast(configuration, JobOptions.INTRA_OP_THREADS, 1, problems);
+        atLeast(configuration, JobOptions.TOP_SCORES, 0, problems);
+        if (configuration.getOptional(JobOptions.PARALLELISM).orElse(1) < 1) {
+            problems.add("parallelism must be at least 1");
+        }
+        checkTasks(configuration, problems);
+        checkSink(configuration, problems);
+    }
+
+    private static void checkTasks(Configuration configuration, List<String> problems) {
+        Map<EventKind, List<String>> byKind = JobConfig.tasksByKind(configuration);
+        if (byKind.values().stream().allMatch(List::isEmpty)) {
+            problems.add("no tasks configured: set tasks.email, tasks.ticket or tasks.chat");
+            return;
+        }
+        List<TaskSpec> tasks;
+        try {
+            tasks = JobConfig.taskPlan(configuration).tasks();
+        } catch (NumberFormatException e) {
+            problems.add("task.thresholds must map tasks to numbers between 0 and 1, e.g. routing:0.4 (" + e.getMessage()
+                    + ")");
+            return;
+        }
+        Set<String> inputs = new HashSet<>(JobConfig.inputTopics(configuration).values());
+        Set<String> outputs = new HashSet<>(List.of(configuration.get(JobOptions.REVIEW_TOPIC),
+                configuration.get(JobOptions.DEAD_LETTER_TOPIC)));
+        for (TaskSpec task : tasks) {
+            if (task.modelName() == null || task.modelName().isBlank()) {
+                problems.add("task '" + task.name() + "' has no model: add " + task.name() + ":MODEL to task.models");
+            }
+            if (task.outputTopic() == null || task.outputTopic().isBlank()) {
+                problems.add("task '" + task.name() + "' has no output topic: add " + task.name()
+                        + ":TOPIC to task.topics");
+            }
+            if (task.threshold() != null && (task.threshold() < 0 || task.threshold() > 1)) {
+                problems.add("threshold of task '" + task.name() + "' must be between 0 and 1");
+            }
+            outputs.add(task.outputTopic());
+        }
+        for (String topic : outputs) {
+            if (inputs.contains(topic)) {
+                problems.add("topic '" + topic + "' is both an input and an output: the job would read its own output");
+            }
+        }
+    }
+
+    private static void checkSink(Configuration configuration, List<String> problems) {
+        DeliveryGuarantee guarantee;
+        try {
+            guarantee = JobConfig.deliveryGuarantee(configuration);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return;
+        }
+        if (guarantee != DeliveryGuarantee.EXACTLY_ONCE) {
+            return;
+        }
+        String prefix = configuration.get(JobOptions.TRANSACTIONAL_ID_PREFIX);
+        if (prefix == null || prefix.isBlank()) {
+            problems.add("sink.transactional-id-prefix is required for exactly-once: set a stable name unique to this "
+                    + "job, e.g. stream-classifier-prod");
+        }
+        Duration interval = configuration.get(JobOptions.CHECKPOINT_INTERVAL);
+        if (interval.isZero() || interval.isNegative()) {
+            problems.add("checkpoint.interval must be positive for exactly-once: output is committed at checkpoints");
+        }
+        Duration timeout = configuration.get(JobOptions.TRANSACTION_TIMEOUT);
+        Duration brokerMax = configuration.get(JobOptions.BROKER_MAX_TRANSACTION_TIMEOUT);
+        if (timeout.compareTo(brokerMax) > 0) {
+            problems.add("sink.transaction-timeout (" + formatWithHighestUnit(timeout) + ") exceeds the brokers' "
+                    + "transaction.max.timeout.ms (" + formatWithHighestUnit(brokerMax) + "): lower it, or raise the "
+                    + "broker setting and kafka.broker.transaction-max-timeout");
+        }
+        if (timeout.compareTo(interval.multipliedBy(3)) < 0) {
+            problems.add("sink.transaction-timeout (" + formatWithHighestUnit(timeout) + ") must be well above "
+                    + "checkpoint.interval (" + formatWithHighestUnit(interval) + ") plus restart time, or "
+                    + "transactions expire before they commit");
+        }
+    }
+
+    private static void atLeast(Configuration configuration, ConfigOption<Integer> option, int min,
+            List<String> problems) {
+        if (configuration.get(option) < min) {
+            problems.add(option.key() + " must be at least " + min + ", was " + configuration.get(option));
+        }
+    }
+
+    private static void check(List<String> problems, Runnable check) {
+        try {
+            check.run();
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.streamclassifier.job.decode;
+
+import dev.streamclassifier.job.event.EventKind;
+import dev.streamclassifier.job.event.RawRecord;
+import dev.streamclassifier.job.event.TextEvent;
+import dev.streamclassifier.job.sink.DeadLetters;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.metrics.Counter;
+
+import java.util.Map;
+
+/**
+ * Decodes raw input records into {@link TextEvent}s; a record that cannot be decoded becomes an
+ * {@linkplain TextEvent#undecodable undecodable} event carrying its dead letter with the reason, which the classify
+ * step writes out, and the job goes on.
+ */
+public class DecodeFunction extends RichMapFunction<RawRecord, TextEvent> {
+    private static final long serialVersionUID = 1L;
+
+    private final Map<EventKind, InputFormat> formats;
+    private final String deadLetterTopic;
+    private transient InputDecoder decoder;
+    private transient DeadLetters deadLetters;
+    private transient Counter decodeFailures;
+
+    public DecodeFunction(Map<EventKind, InputFormat> formats, String deadLetterTopic) {
+        this.formats = Map.copyOf(formats);
+        this.deadLetterTopic = deadLetterTopic;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        decoder = new InputDecoder(formats);
+        deadLetters = new DeadLetters(deadLetterTopic);
+        decodeFailures = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    }
+
+    @Override
+    public TextEvent map(RawRecord record) {
+        try {
+            return decoder.decode(record);
+        } catch (DecodeException e) {
+            decodeFailures.inc();
+            return TextEvent.undecodable(record, deadLetters.of(record, e.kind(), e.getMessage()));
+        }
+    }
+}

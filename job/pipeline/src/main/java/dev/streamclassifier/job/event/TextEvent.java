@@ -1,0 +1,51 @@
+package dev.streamclassifier.job.event;
+
+/**
+ * A decoded input reduced to what classification needs: its kind and id, the text to classify, its time, and where it
+ * came from (topic, partition, offset, raw bytes), so that a later failure can still produce a complete dead letter.
+ * Or an input that could not be decoded: then only {@link #deadLetter} and where it came from are set, and the
+ * classify step writes the dead letter out with its own outputs. A Flink POJO.
+ */
+public class TextEvent {
+    public EventKind kind;
+    public String id;
+    public String text;
+    public long eventTime;
+    public String topic;
+    public int partition;
+    public long offset;
+    public byte[] key;
+    public byte[] value;
+    /** Set instead of the text when decoding failed: the dead letter to write, reason included. */
+    public OutboundRecord deadLetter;
+
+    public TextEvent() {}
+
+    public TextEvent(EventKind kind, String id, String text, long eventTime, RawRecord source) {
+        this.kind = kind;
+        this.id = id;
+        this.text = text;
+        this.eventTime = eventTime;
+        this.topic = source.topic;
+        this.partition = source.partition;
+        this.offset = source.offset;
+        this.key = source.key;
+        this.value = source.value;
+    }
+
+    /** An input that could not be decoded, carrying its dead letter to the classify step. */
+    public static TextEvent undecodable(RawRecord source, OutboundRecord deadLetter) {
+        TextEvent event = new TextEvent();
+        event.topic = source.topic;
+        event.partition = source.partition;
+        event.offset = source.offset;
+        event.deadLetter = deadLetter;
+        return event;
+    }
+
+    @Override
+    public String toString() {
+        String what = deadLetter != null ? "undecodable" : kind + " " + id;
+        return what + " (" + topic + "/" + partition + "@" + offset + ")";
+    }
+}

@@ -1,0 +1,16 @@
+package dev.streamclassifier.job.sink;
+
+import dev.streamclassifier.job.kafka.KafkaClientSettings;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * How the job writes its outputs.
+ *
+ * @param transactionalIdPrefix stable across restarts and unique per job on the cluster (exactly-once only)
+ * @param transactionTimeout the producers' {@code transaction.timeout.ms}
+ */
+public record SinkSettings(KafkaClientSettings client, DeliveryGuarantee guarantee, String transactionalIdPrefix,
+        Duration transactionTimeout) implements Serializable {}

@@ -1,0 +1,130 @@
+package dev.streamclassifier.job.classify;
+
+import dev.streamclassifier.job.TestConfigs;
+import dev.streamclassifier.job.classify.BatchInference.TaskScore;
+import dev.streamclassifier.job.classify.Labeller.Labelled;
+import dev.streamclassifier.job.event.EventKind;
+import dev.streamclassifier.job.event.OutboundRecord;
+import dev.streamclassifier.job.event.TextEvent;
+import dev.streamclassifier.schemas.ClassifiedEvent;
+import dev.streamclassifier.schemas.SingleObjectCodec;
+import dev.streamclassifier.udf.ClassScores;
+import dev.streamclassifier.udf.ModelManifest;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+
+/** Scores into records: predictions, the review rule and routing, without Flink or a model. */
+class LabellerTest {
+    private static final List<String> MODERATION_LABELS = List.of("safe", "toxic", "spam");
+    private static final TaskSpec MODERATION = new TaskSpec("moderation", "chat-moderation", TestConfigs.MODERATION,
+            null, "spam");
+    private static final TaskSpec ROUTING = new TaskSpec("routing", "ticket-routing", TestConfigs.ROUTING, 0.4f);
+    private static final TaskSpec SCOPE = new TaskSpec("scope", "support-intent", TestConfigs.ROUTING, null, "oos");
+
+    private final SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+
+    private static ModelManifest manifest(String name, float threshold) {
+        ModelManifest manifest = new ModelManifest();
+        manifest.name = name;
+        manifest.version = "1.2.3";
+        manifest.threshold = threshold;
+        return manifest;
+    }
+
+    private static Labeller labeller(int topScores) {
+        TaskPlan plan = new TaskPlan(List.of(ROUTING, SCOPE, MODERATION), Map.of(
+                EventKind.TICKET, List.of("routing", "scope"), EventKind.CHAT, List.of("moderation")));
+        Map<String, ModelManifest> manifests = Map.of("ticket-routing", manifest("ticket-routing", 0.9f),
+                "support-intent", manifest("support-intent", 0.5f), "chat-moderation", manifest("chat-moderation", 0.6f));
+        return new Labeller(plan, manifests::get,
+                new OutputSettings(true, 12, topScores, TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS));
+    }
+
+    private static TextEvent event(EventKind kind, String id, String text) {
+        return new TextEvent(kind, id, text, 1_000, TestConfigs.raw(kind, 3, new byte[0]));
+    }
+
+    private static TaskScore score(TaskSpec task, List<String> labels, float... probabilities) {
+        return new TaskScore(task, new ClassScores(labels, probabilities, false));
+    }
+
+    private ClassifiedEvent decode(OutboundRecord record) throws Exception {
+        return codec.decode(record.value);
+    }
+
+    @Test
+    void anEventWhosePredictionsAreAllSureGoesToEachOfItsTasksTopicsOnce() throws Exception {
+        Labelled labelled = labeller(0).label(event(EventKind.TICKET, "t1", "my card is lost"), List.of(
+                score(ROUTING, List.of("lost_card", "pin"), 0.8f, 0.2f),
+                score(SCOPE, List.of("lost_card", "oos"), 0.7f, 0.3f)), 4, 1234, 5_000);
+
+        assertThat(labelled.needsReview()).isFalse();
+        assertThat(labelled.records()).singleElement().satisfies(record -> {
+            assertThat(record.topic).as("both tasks write to routing: once").isEqualTo(TestConfigs.ROUTING);
+            assertThat(new String(record.key, StandardCharsets.UTF_8)).isEqualTo("t1");
+            ClassifiedEvent event = decode(record);
+            assertThat(event.getPredictions()).extracting(p -> p.getTask()).containsExactly("routing", "scope");
+            assertThat(event.getPredictions().get(0).getThreshold()).as("the task's own threshold wins").isEqualTo(0.4f);
+            assertThat(event.getPredictions().get(1).getThreshold()).as("else the model's").isEqualTo(0.5f);
+            assertThat(event.getPredictions().get(0).getModelVersion()).isEqualTo("1.2.3");
+            assertThat(event.getBatchSize()).isEqualTo(4);
+            assertThat(event.getInferenceMicros()).isEqualTo(1234);
+            assertThat(event.getSourceOffset()).isEqualTo(3);
+        });
+    }
+
+    /** A ticket whose routing scores the two labels as given, and whose scope is sure. */
+    private static Labelled ticketRouted(float lostCard, float pin) {
+        return labeller(0).label(event(EventKind.TICKET, "t2", "purple elephant"), List.of(
+                score(ROUTING, List.of("lost_card", "pin"), lostCard, pin),
+                score(SCOPE, List.of("lost_card", "oos"), 0.9f, 0.1f)), 1, 1, 5_000);
+    }
+
+    @Test
+    void anUnsurePredictionSendsTheEventToReviewOnly() throws Exception {
+        assertThat(ticketRouted(0.35f, 0.65f).needsReview()).as("the best label's score counts").isFalse();
+        Labelled unsure = ticketRouted(0.39f, 0.38f);
+        assertThat(unsure.needsReview()).isTrue();
+        assertThat(unsure.records()).extracting(r -> r.topic).containsExactly(TestConfigs.REVIEW);
+        assertThat(decode(unsure.records().get(0)).getNeedsReview()).isTrue();
+    }
+
+    @Test
+    void aTasksReviewLabelSendsTheEventToReviewWhateverItsScore() {
+        Labelled spam = labeller(0).label(event(EventKind.CHAT, "c1", "WINNER!! call now"),
+                List.of(score(MODERATION, MODERATION_LABELS, 0.01f, 0.01f, 0.98f)), 1, 1, 5_000);
+        Labelled safe = labeller(0).label(event(EventKind.CHAT, "c2", "see you at lunch"),
+                List.of(score(MODERATION, MODERATION_LABELS, 0.98f, 0.01f, 0.01f)), 1, 1, 5_000);
+
+        assertThat(spam.records()).extracting(r -> r.topic).containsExactly(TestConfigs.REVIEW);
+        assertThat(safe.records()).extracting(r -> r.topic).containsExactly(TestConfigs.MODERATION);
+    }
+
+    @Test
+    void listsTheBestScoresFirstOrEveryScoreInLabelOrder() {
+        ClassScores score = new ClassScores(List.of("a", "b", "c", "d"), new float[] {0.1f, 0.4f, 0.2f, 0.3f}, false);
+        assertThat(Labeller.listedScores(score, 2)).containsExactly(entry("b", 0.4f), entry("d", 0.3f));
+        assertThat(Labeller.listedScores(score, 0).keySet()).containsExactly("a", "b", "c", "d");
+        assertThat(Labeller.listedScores(score, 9)).hasSize(4);
+    }
+
+    @Test
+    void clipsTheCopiedTextAndFlagsATruncatedInput() throws Exception {
+        TaskScore truncated = new TaskScore(MODERATION,
+                new ClassScores(MODERATION_LABELS, new float[] {0.9f, 0.05f, 0.05f}, true));
+        Labelled labelled = labeller(2).label(event(EventKind.CHAT, "c3", "a rather long message indeed"),
+                List.of(truncated), 1, 1, 5_000);
+
+        ClassifiedEvent event = decode(labelled.records().get(0));
+        assertThat(event.getText()).isEqualTo("a rather lon");
+        assertThat(event.getTruncated()).isTrue();
+        assertThat(labelled.truncated()).isTrue();
+        assertThat(event.getPredictions().get(0).getScores()).containsOnlyKeys("safe", "toxic");
+    }
+}

@@ -1,0 +1,243 @@
+package dev.streamclassifier.standalone;
+
+import dev.streamclassifier.job.classify.ModelCheck;
+import dev.streamclassifier.job.config.CommandLine;
+import dev.streamclassifier.job.config.JobConfig;
+import dev.streamclassifier.job.config.JobOptions;
+import dev.streamclassifier.job.event.EventKind;
+import dev.streamclassifier.schemas.ClassifiedEvent;
+import dev.streamclassifier.schemas.Email;
+import dev.streamclassifier.schemas.SingleObjectCodec;
+import dev.streamclassifier.testkit.EmbeddedKafka;
+import dev.streamclassifier.testkit.KafkaClients;
+import dev.streamclassifier.testkit.SampleEvents;
+import dev.streamclassifier.testkit.TopicReader;
+import dev.streamclassifier.udf.LabelledText;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The embedded demo: starts a Kafka broker and a Flink mini-cluster in this JVM, produces a mix of emails, tickets and
+ * chat messages (or replays a {@code text,label} file), runs the job on them and shows what happens, live: events/s,
+ * label counts, a few labelled examples, dead letters. Ends by itself once every event is accounted for.
+ */
+public final class Demo {
+    private final DemoSettings settings;
+    private final PrintStream out;
+    private final AtomicLong produced = new AtomicLong();
+    private final AtomicBoolean producing = new AtomicBoolean(true);
+    private final AtomicBoolean stopped = new AtomicBoolean();
+
+    Demo(DemoSettings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        DemoSettings settings;
+        try {
+            CommandLine line = CommandLine.parse(args, Set.of());
+            if (line.takeSwitch("help")) {
+                System.out.println(DemoSettings.USAGE);
+                return;
+            }
+            settings = DemoSettings.parse(line);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage() + "\n\n" + DemoSettings.USAGE);
+            System.exit(2);
+            return;
+        }
+        Demo demo = new Demo(settings, System.out);
+        Thread hook = new Thread(() -> demo.stopped.set(true));
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            demo.run();
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // Ctrl-C: the JVM is already on its way out
+        }
+        System.exit(0);
+    }
+
+    /**
+     * Runs the demo to its end and prints its last line.
+     *
+     * @return what the demo saw
+     * @throws IllegalArgumentException for job options that do not validate
+     */
+    DemoSummary run() throws Exception {
+        System.setProperty("ai.djl.offline", "true");
+        long startNanos = System.nanoTime();
+        out.println("stream-classifier demo: starting an in-process Kafka broker (KRaft) ...");
+        try (EmbeddedKafka kafka = startQuietly()) {
+            settings.jobOptions().set(JobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            JobConfig config = LocalJob.config(settings.jobOptions());
+            List<String> topics = new ArrayList<>(config.sources().topics().values());
+            topics.addAll(config.outputTopics());
+            kafka.createTopics(topics, 2);
+            out.printf("Kafka is up at %s; topics: %s%n", kafka.bootstrapServers(), topics);
+            out.println("Checking the models ...");
+            ModelCheck.check(config.classify());
+            int uiPort = LocalJob.freePort(settings.uiPort());
+            JobClient job = LocalJob.start(config, "stream-classifier demo", uiPort);
+            out.printf("Flink mini-cluster is running the job %s. Web UI: http://localhost:%d%n", job.getJobID(),
+                    uiPort);
+            out.printf("Producing %,d events%s ... (Ctrl-C stops early)%n%n", settings.events(),
+                    settings.dataFile() == null ? " (emails, tickets, chats; Avro and JSON; a few corrupt)"
+                            : " from " + settings.dataFile());
+            Thread producer = new Thread(() -> produce(kafka.bootstrapServers(), config), "demo-producer");
+            producer.setDaemon(true);
+            producer.start();
+            DemoSummary summary = watch(kafka.bootstrapServers(), config, startNanos);
+            producing.set(false);
+            job.cancel().get();
+            out.println();
+            out.println(summary.line(config));
+            return summary;
+        }
+    }
+
+    /** The broker's start-up prints its metadata bootstrap to stdout; keep the demo's screen for the demo. */
+    private static EmbeddedKafka startQuietly() throws Exception {
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            return EmbeddedKafka.start();
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
+    private void produce(String bootstrap, JobConfig config) {
+        SampleEvents samples = new SampleEvents(42);
+        Random random = new Random(42);
+        Map<EventKind, String> topics = config.sources().topics();
+        long intervalNanos = settings.rate() > 0 ? 1_000_000_000L / settings.rate() : 0;
+        long next = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap)) {
+            for (int i = 0; i < settings.events() && producing.get() && !stopped.get(); i++) {
+                producer.send(settings.replay() == null
+                        ? sampleRecord(samples, random, topics, i)
+                        : replayRecord(samples, topics, settings.replay().get(i % settings.replay().size()), i));
+                produced.incrementAndGet();
+                if (intervalNanos > 0) {
+                    next += intervalNanos;
+                    long sleep = next - System.nanoTime();
+                    if (sleep > 0) {
+                        Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                    }
+                }
+            }
+            producer.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            producing.set(false);
+        }
+    }
+
+    private static ProducerRecord<byte[], byte[]> sampleRecord(SampleEvents samples, Random random,
+            Map<EventKind, String> topics, int i) {
+        boolean json = random.nextInt(10) < 3;
+        int roll = random.nextInt(100);
+        if (roll < 1) {
+            // One in a hundred is corrupt, to show the dead-letter topic at work.
+            byte[] garbage = random.nextBoolean() ? "{\"id\": \"broken".getBytes(StandardCharsets.UTF_8)
+                    : new byte[] {(byte) 0xC3, 0x01, 9, 9, 9};
+            return new ProducerRecord<>(topics.get(EventKind.CHAT), garbage);
+        }
+        if (roll < 40) {
+            var ticket = samples.ticket("ticket-" + i);
+            return new ProducerRecord<>(topics.get(EventKind.TICKET), key(ticket.getId()),
+                    json ? SampleEvents.json(ticket) : samples.avro(ticket));
+        }
+        if (roll < 60) {
+            var email = samples.email("email-" + i);
+            return new ProducerRecord<>(topics.get(EventKind.EMAIL), key(email.getId()),
+                    json ? SampleEvents.json(email) : samples.avro(email));
+        }
+        var chat = samples.chat("chat-" + i);
+        return new ProducerRecord<>(topics.get(EventKind.CHAT), key(chat.getId()),
+                json ? SampleEvents.json(chat) : samples.avro(chat));
+    }
+
+    private ProducerRecord<byte[], byte[]> replayRecord(SampleEvents samples, Map<EventKind, String> topics,
+            LabelledText row, int i) {
+        String id = settings.dataKind().name().toLowerCase(Locale.ROOT) + "-" + i;
+        byte[] value = switch (settings.dataKind()) {
+            case TICKET -> samples.avro(samples.ticket(id, row.text()));
+            case CHAT -> samples.avro(samples.chat(id, row.text()));
+            case EMAIL -> samples.avro(Email.newBuilder(samples.email(id)).setSubject("").setBody(row.text()).build());
+        };
+        return new ProducerRecord<>(topics.get(settings.dataKind()), key(id), value);
+    }
+
+    private static byte[] key(String id) {
+        return id.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Reads the outputs as a downstream consumer would (read_committed) and prints progress once a second. */
+    private DemoSummary watch(String bootstrap, JobConfig config, long startNanos) {
+        DemoSummary summary = new DemoSummary();
+        String deadLetterTopic = config.classify().output().deadLetterTopic();
+        String reviewTopic = config.classify().output().reviewTopic();
+        SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+        Set<String> seen = new HashSet<>();
+        long lastPrint = System.nanoTime();
+        long lastCount = 0;
+        try (TopicReader reader = TopicReader.fromBeginning(KafkaClients.client(bootstrap), config.outputTopics(),
+                true)) {
+            while (!stopped.get()) {
+                for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(200))) {
+                    if (record.topic().equals(deadLetterTopic)) {
+                        summary.deadLetters++;
+                        continue;
+                    }
+                    ClassifiedEvent event = codec.decode(record.value());
+                    // An event routed to two tasks' topics counts once.
+                    if (seen.add(event.getSourceKind() + "/" + event.getSourceId())) {
+                        summary.add(event, record.topic(), record.topic().equals(reviewTopic), settings.replay());
+                    }
+                }
+                long now = System.nanoTime();
+                boolean done = !producing.get() && summary.accounted() >= produced.get();
+                if (now - lastPrint >= 1_000_000_000L || done) {
+                    double seconds = (now - lastPrint) / 1e9;
+                    long count = summary.accounted();
+                    out.print(summary.status(produced.get(), settings.events(), (count - lastCount) / seconds,
+                            (now - startNanos) / 1e9));
+                    lastPrint = now;
+                    lastCount = count;
+                }
+                if (done) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot decode an output record: " + e.getMessage(), e);
+        }
+        return summary;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.streamclassifier.standalone;
+
+import dev.streamclassifier.job.ClassifierJob;
+import dev.streamclassifier.job.config.JobConfig;
+import dev.streamclassifier.job.config.JobOptions;
+import dev.streamclassifier.job.kafka.KafkaSources;
+import dev.streamclassifier.job.sink.OutputSink;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+
+/**
+ * The job on a Flink mini-cluster in this JVM, reading and writing a Kafka cluster: how the demo and the bench run it.
+ * One slot per classifier; the sources, which need little, take one slot of parallelism 1.
+ */
+public final class LocalJob {
+    public static final int CORES = Runtime.getRuntime().availableProcessors();
+
+    private LocalJob() {}
+
+    /** The job options with the parallelism set: the option's, else one classifier per core. */
+    public static JobConfig config(Configuration options) {
+        if (options.getOptional(JobOptions.PARALLELISM).isEmpty()) {
+            options.set(JobOptions.PARALLELISM, CORES);
+        }
+        return JobConfig.from(options);
+    }
+
+    /**
+     * Builds the job and starts it without waiting for it to end.
+     *
+     * @param webUiPort the Flink web UI's port; 0: no web UI
+     */
+    public static JobClient start(JobConfig config, String name, int webUiPort) throws Exception {
+        int parallelism = config.parallelism().orElse(CORES);
+        Configuration flink = new Configuration();
+        flink.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+        StreamExecutionEnvironment env;
+        if (webUiPort > 0) {
+            flink.set(RestOptions.PORT, webUiPort);
+            flink.set(RestOptions.BIND_ADDRESS, "localhost");
+            env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+        } else {
+            env = StreamExecutionEnvironment.createLocalEnvironment(flink);
+        }
+        env.setParallelism(1);
+        ClassifierJob.configureEnvironment(env, config.checkpoints());
+        KafkaSources sources = new KafkaSources(config.sources());
+        ClassifierJob.buildPipeline(env, config, kind -> sources.read(env, kind), OutputSink.create(config.sink()));
+        return env.executeAsync(name);
+    }
+
+    /** {@code preferred} if it is free, else any free port. */
+    static int freePort(int preferred) {
+        try (ServerSocket socket = new ServerSocket(preferred)) {
+            return preferred;
+        } catch (IOException taken) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                return preferred;
+            }
+        }
+    }
+}
