@@ -80,6 +80,25 @@ class SingleObjectCodecTest {
     }
 
     @Test
+    void readsADeadLetterWrittenBeforeRawRecordsCouldBeCut() throws IOException {
+        Schema v0 = SchemaHistory.historicalSchemas().stream()
+                .filter(s -> s.getName().equals("DeadLetter") && s.getField("cut") == null).findFirst().orElseThrow();
+        GenericRecord old = new GenericData.Record(v0);
+        old.put("sourceTopic", "chats");
+        old.put("partition", 0);
+        old.put("offset", 7L);
+        old.put("errorKind", "DECODE");
+        old.put("message", "not JSON");
+        old.put("failedAt", NOW.toEpochMilli());
+        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v0).encode(old).array();
+
+        DeadLetter letter = SingleObjectCodec.<DeadLetter>of(DeadLetter.getClassSchema()).decode(bytes);
+
+        assertThat(letter.getOffset()).isEqualTo(7L);
+        assertThat(letter.getCut()).isNull();
+    }
+
+    @Test
     void rejectsAnUnknownFingerprint() {
         byte[] bytes = SingleObjectCodec.<ChatMessage>of(ChatMessage.getClassSchema()).encode(ChatMessage.newBuilder()
                 .setId("m").setConversationId("c").setUserId("u").setText("t").setSentAt(NOW).build());

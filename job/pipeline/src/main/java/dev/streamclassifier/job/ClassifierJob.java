@@ -15,10 +15,10 @@ import dev.streamclassifier.job.event.TextEvent;
 import dev.streamclassifier.job.kafka.KafkaCheck;
 import dev.streamclassifier.job.kafka.KafkaSources;
 import dev.streamclassifier.job.sink.OutputSink;
+import dev.streamclassifier.job.sink.OversizedRecordFilter;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -68,8 +68,7 @@ public final class ClassifierJob {
      */
     public static void checkBeforeStart(JobConfig config) {
         ModelCheck.check(config.classify());
-        KafkaCheck.check(config.sources().client(), config.allTopics(),
-                config.sink().guarantee() == DeliveryGuarantee.EXACTLY_ONCE, config.sink().transactionTimeout());
+        KafkaCheck.check(config.sources().client(), config.kafkaRequirements());
     }
 
     /** Checkpointing (with it, the exactly-once commits) and network buffering, as the settings say. */
@@ -114,7 +113,8 @@ public final class ClassifierJob {
         // unaligned checkpoint barriers overtake the records queued in front of the classifier.
         SingleOutputStreamOperator<TextEvent> decoded = raw
                 .rebalance()
-                .map(new DecodeFunction(config.formats(), config.classify().output().deadLetterTopic()))
+                .map(new DecodeFunction(config.formats(), config.classify().output().deadLetterTopic(),
+                        config.classify().output().maxRecordBytes()))
                 .name("decode").uid("decode")
                 .setParallelism(parallelism);
         SingleOutputStreamOperator<OutboundRecord> classified = decoded
@@ -127,8 +127,11 @@ public final class ClassifierJob {
         // topic. Rescale, not forward: with equal parallelism it connects classifier i to writer i as forward would,
         // but keeps the sink out of the classifier's chain, so it writes, flushes and commits on a thread of its own
         // and a transaction's commit never holds up the task thread that feeds the inference thread.
+        // The size guard is chained with the sink: no edge of its own.
         classified
                 .rescale()
+                .filter(new OversizedRecordFilter(config.sink().maxRecordBytes()))
+                .name("drop oversized records").uid("drop-oversized").setParallelism(parallelism)
                 .sinkTo(sink).name("write outputs").uid("sink-outputs")
                 .setParallelism(parallelism);
     }

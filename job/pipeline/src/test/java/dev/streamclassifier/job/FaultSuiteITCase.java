@@ -111,18 +111,18 @@ class FaultSuiteITCase {
         JobID jobId = job.getJobID();
 
         Map<String, Long> injectedAt = new LinkedHashMap<>();
-        awaitNewCheckpoints(miniCluster, jobId, 2);
+        ItOptions.awaitNewCheckpoints(miniCluster, jobId, 2);
         inject(injectedAt, "classify operator crash", () -> awaitConsumed(FaultyClassifiers.CRASH_NEXT_CALL.get(KEY)));
-        awaitNewCheckpoints(miniCluster, jobId, 2);
+        ItOptions.awaitNewCheckpoints(miniCluster, jobId, 2);
         inject(injectedAt, "failure after checkpoint, before commit", () -> awaitConsumed(Faults.arm("commit")));
-        awaitNewCheckpoints(miniCluster, jobId, 2);
+        ItOptions.awaitNewCheckpoints(miniCluster, jobId, 2);
         inject(injectedAt, "task manager lost", () -> {
             miniCluster.terminateTaskManager(0).get(60, TimeUnit.SECONDS);
             miniCluster.startTaskManager();
         });
-        awaitNewCheckpoints(miniCluster, jobId, 2);
-        inject(injectedAt, "broker restart", KAFKA.kafka()::restartBroker);
-        awaitNewCheckpoints(miniCluster, jobId, 2);
+        ItOptions.awaitNewCheckpoints(miniCluster, jobId, 2);
+        inject(injectedAt, "broker restart", KAFKA.kafka()::restartBrokers);
+        ItOptions.awaitNewCheckpoints(miniCluster, jobId, 2);
         long failedBefore = failedCheckpoints(miniCluster, jobId);
         inject(injectedAt, "checkpoint timeout", () -> awaitConsumed(Faults.arm("slow-snapshot")));
         Faults.ALL_INJECTED.set(true);
@@ -130,7 +130,7 @@ class FaultSuiteITCase {
         assertThat(failedCheckpoints(miniCluster, jobId))
                 .as("the stalled snapshot made a checkpoint expire").isGreaterThan(failedBefore);
         // A few more checkpoints: anything still to come (a duplicate, say) would be committed by then.
-        awaitNewCheckpoints(miniCluster, jobId, 3);
+        ItOptions.awaitNewCheckpoints(miniCluster, jobId, 3);
         job.cancel().get(60, TimeUnit.SECONDS);
 
         List<ClassifiedEvent> routed = KafkaClients.readClassified(bootstrap, "routing-faults");
@@ -250,21 +250,6 @@ class FaultSuiteITCase {
             }
             Thread.sleep(20);
         }
-    }
-
-    private static void awaitNewCheckpoints(MiniCluster miniCluster, JobID jobId, int newOnes) throws Exception {
-        long start = completedCheckpoints(miniCluster, jobId);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (completedCheckpoints(miniCluster, jobId) < start + newOnes) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no progress: checkpoints stuck at " + completedCheckpoints(miniCluster, jobId));
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static long completedCheckpoints(MiniCluster miniCluster, JobID jobId) throws Exception {
-        return checkpoints(miniCluster, jobId, CheckpointStatsCounts::getNumberOfCompletedCheckpoints);
     }
 
     private static long failedCheckpoints(MiniCluster miniCluster, JobID jobId) throws Exception {

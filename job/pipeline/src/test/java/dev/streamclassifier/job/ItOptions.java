@@ -7,15 +7,18 @@ import dev.streamclassifier.job.event.RawRecord;
 import dev.streamclassifier.job.kafka.KafkaSources;
 import dev.streamclassifier.job.sink.OutputSink;
 import dev.streamclassifier.testkit.EmbeddedKafka;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** Job options for integration tests: every topic, group and transactional-id prefix unique to one test. */
@@ -82,5 +85,22 @@ public final class ItOptions {
         List<String> topics = new ArrayList<>(config.sources().topics().values());
         topics.addAll(config.outputTopics());
         kafka.createTopics(topics, 1);
+    }
+
+    /** Waits until {@code newOnes} more checkpoints of the job have completed, at most two minutes. */
+    public static void awaitNewCheckpoints(MiniCluster miniCluster, JobID jobId, int newOnes) throws Exception {
+        long start = completedCheckpoints(miniCluster, jobId);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (completedCheckpoints(miniCluster, jobId) < start + newOnes) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no progress: checkpoints stuck at " + completedCheckpoints(miniCluster, jobId));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    public static long completedCheckpoints(MiniCluster miniCluster, JobID jobId) throws Exception {
+        return miniCluster.getExecutionGraph(jobId).get(30, TimeUnit.SECONDS).getCheckpointStatsSnapshot().getCounts()
+                .getNumberOfCompletedCheckpoints();
     }
 }

@@ -4,10 +4,17 @@ import dev.streamclassifier.job.config.JobConfig;
 import dev.streamclassifier.job.config.JobOptions;
 import dev.streamclassifier.job.kafka.KafkaCheck;
 import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,6 +37,22 @@ class KafkaCheckITCase {
 
         assertThatThrownBy(() -> check(options))
                 .hasMessageContaining("do not exist").hasMessageContaining("chats-check-missing");
+    }
+
+    @Test
+    void rejectsAnOutputTopicThatCannotTakeTheLargestRecord() throws Exception {
+        Configuration options = ItOptions.of(KAFKA.kafka(), "check-size");
+        ItOptions.createTopics(KAFKA.kafka(), options);
+        try (Admin admin = Admin.create(KAFKA.kafka().adminProperties())) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, "review-check-size"),
+                    List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", "500000"),
+                            AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+        }
+
+        assertThatThrownBy(() -> check(options))
+                .hasMessageContaining("topic review-check-size takes records up to 500000 bytes (max.message.bytes)")
+                .hasMessageContaining("lower sink.max-record-bytes to 498976");
+        check(options.set(JobOptions.MAX_RECORD_BYTES, 498_976));
     }
 
     @Test
@@ -57,6 +80,6 @@ class KafkaCheckITCase {
 
     private static void check(Configuration options) {
         JobConfig config = JobConfig.from(options);
-        KafkaCheck.check(config.sources().client(), config.allTopics(), true, config.sink().transactionTimeout());
+        KafkaCheck.check(config.sources().client(), config.kafkaRequirements());
     }
 }

@@ -107,6 +107,6 @@ class SaslScramITCase {
 
     private static void check(Configuration options) {
         JobConfig config = JobConfig.from(options);
-        KafkaCheck.check(config.sources().client(), config.allTopics(), true, config.sink().transactionTimeout());
+        KafkaCheck.check(config.sources().client(), config.kafkaRequirements());
     }
 }

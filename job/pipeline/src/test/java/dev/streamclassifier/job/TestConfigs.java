@@ -6,6 +6,7 @@ import dev.streamclassifier.job.classify.ModelSettings;
 import dev.streamclassifier.job.classify.OutputSettings;
 import dev.streamclassifier.job.classify.TaskPlan;
 import dev.streamclassifier.job.classify.TaskSpec;
+import dev.streamclassifier.job.config.JobOptions;
 import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.event.RawRecord;
 import dev.streamclassifier.udf.BatchShape;
@@ -22,6 +23,7 @@ public final class TestConfigs {
     public static final String MODERATION = "moderation-out";
     public static final String REVIEW = "review-out";
     public static final String DEAD_LETTERS = "dead-letters-out";
+    public static final int MAX_RECORD_BYTES = JobOptions.MAX_RECORD_BYTES.defaultValue();
 
     private TestConfigs() {}
 
@@ -44,7 +46,7 @@ public final class TestConfigs {
     }
 
     public static OutputSettings output() {
-        return new OutputSettings(true, 10_000, 0, REVIEW, DEAD_LETTERS);
+        return new OutputSettings(true, 10_000, 0, REVIEW, DEAD_LETTERS, MAX_RECORD_BYTES);
     }
 
     public static ClassifySettings classify(int maxBatchSize, Duration maxBatchDelay) {

@@ -19,7 +19,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -91,7 +90,7 @@ public final class Demo {
         System.setProperty("ai.djl.offline", "true");
         long startNanos = System.nanoTime();
         out.println("stream-classifier demo: starting an in-process Kafka broker (KRaft) ...");
-        try (EmbeddedKafka kafka = startQuietly()) {
+        try (EmbeddedKafka kafka = LocalJob.startKafkaQuietly()) {
             settings.jobOptions().set(JobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             JobConfig config = LocalJob.config(settings.jobOptions());
             List<String> topics = new ArrayList<>(config.sources().topics().values());
@@ -116,17 +115,6 @@ public final class Demo {
             out.println();
             out.println(summary.line(config));
             return summary;
-        }
-    }
-
-    /** The broker's start-up prints its metadata bootstrap to stdout; keep the demo's screen for the demo. */
-    private static EmbeddedKafka startQuietly() throws Exception {
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            return EmbeddedKafka.start();
-        } finally {
-            System.setOut(stdout);
         }
     }
 

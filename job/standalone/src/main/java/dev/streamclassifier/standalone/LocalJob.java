@@ -5,6 +5,7 @@ import dev.streamclassifier.job.config.JobConfig;
 import dev.streamclassifier.job.config.JobOptions;
 import dev.streamclassifier.job.kafka.KafkaSources;
 import dev.streamclassifier.job.sink.OutputSink;
+import dev.streamclassifier.testkit.EmbeddedKafka;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -12,6 +13,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 
 /**
@@ -53,6 +56,20 @@ public final class LocalJob {
         KafkaSources sources = new KafkaSources(config.sources());
         ClassifierJob.buildPipeline(env, config, kind -> sources.read(env, kind), OutputSink.create(config.sink()));
         return env.executeAsync(name);
+    }
+
+    /**
+     * A one-node in-process Kafka. Its start-up prints its metadata bootstrap to stdout, which belongs to the tool's
+     * own output (the demo's screen, the bench's JSON line).
+     */
+    public static EmbeddedKafka startKafkaQuietly() throws Exception {
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            return EmbeddedKafka.start();
+        } finally {
+            System.setOut(stdout);
+        }
     }
 
     /** {@code preferred} if it is free, else any free port. */

@@ -15,6 +15,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,6 +60,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         private SecurityProtocol protocol = SecurityProtocol.PLAINTEXT;
         private Path baseDirectory;
         private final Map<String, String> brokerConfig = new HashMap<>();
+        private final Map<String, Object> adminClientConfig = new HashMap<>();
 
         private Builder() {}
 
@@ -85,6 +88,15 @@ public final class EmbeddedKafka implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Settings of this class's own clients (topics, users) on top of the ones it derives: for a listener whose
+         * protocol the test kit does not know, such as SASL_SSL with its truststore.
+         */
+        public Builder adminClientConfig(Map<String, ?> settings) {
+            adminClientConfig.putAll(settings);
+            return this;
+        }
+
         /** Formats and starts the cluster and waits for its brokers; closes what it started if that fails. */
         public EmbeddedKafka start() throws Exception {
             TestKitNodes.Builder nodes = new TestKitNodes.Builder()
@@ -101,6 +113,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("offsets.topic.num.partitions", "1")
                     .setConfigProp("transaction.state.log.replication.factor", replication)
                     .setConfigProp("transaction.state.log.min.isr", Integer.toString(Math.min(2, brokers)))
+                    // With several brokers, an acknowledged write survives the loss of one of them.
+                    .setConfigProp("min.insync.replicas", Integer.toString(Math.min(2, brokers)))
                     .setConfigProp("transaction.state.log.num.partitions", "4")
                     .setConfigProp("transaction.max.timeout.ms", Long.toString(TRANSACTION_MAX_TIMEOUT_MS))
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
@@ -122,6 +136,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                             "org.apache.kafka.common.security.plain.PlainLoginModule", SASL_ADMIN,
                             SASL_ADMIN_PASSWORD));
                 }
+                admin.putAll(adminClientConfig);
                 return new EmbeddedKafka(cluster, admin, brokers);
             } catch (Exception e) {
                 try {
@@ -169,16 +184,40 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Stops the broker and starts it again on the same port and log directories, as a rolling restart of a one-node
-     * cluster would: clients see their connections drop and the partitions go away for a while.
+     * Stops each broker and starts it again on the same port and log directories, one after the other, as a rolling
+     * restart would: clients see their connections drop and, on one broker, the partitions go away for a while.
      */
-    public void restartBroker() throws Exception {
-        for (var broker : cluster.brokers().values()) {
-            broker.shutdown();
-            broker.awaitShutdown();
-            broker.startup();
+    public void restartBrokers() throws Exception {
+        for (int id : brokerIds()) {
+            stopBroker(id);
+            startBroker(id);
         }
+    }
+
+    /** The brokers' ids (the controller's is not among them unless it is combined with a broker). */
+    public Set<Integer> brokerIds() {
+        return new TreeSet<>(cluster.brokers().keySet());
+    }
+
+    /** Stops one broker, as a crash would: leadership of its partitions moves to other in-sync replicas. */
+    public void stopBroker(int id) {
+        var broker = cluster.brokers().get(id);
+        broker.shutdown();
+        broker.awaitShutdown();
+    }
+
+    /** Starts a stopped broker again, on its former port and log directories, and waits until it is ready. */
+    public void startBroker(int id) throws Exception {
+        cluster.brokers().get(id).startup();
         cluster.waitForReadyBrokers();
+    }
+
+    /** The id of the broker that leads {@code topic}'s {@code partition} now. */
+    public int leader(String topic, int partition) throws Exception {
+        try (Admin admin = Admin.create(adminProperties)) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic)
+                    .partitions().get(partition).leader().id();
+        }
     }
 
     @Override

@@ -100,7 +100,12 @@ public final class KafkaClients {
 
     /** The labelled events in {@code topic}, decoded, as a {@code read_committed} consumer sees them. */
     public static List<ClassifiedEvent> readClassified(String bootstrap, String topic) {
-        return decodeAll(readCommitted(bootstrap, topic), SingleObjectCodec.of(ClassifiedEvent.getClassSchema()), topic);
+        return readClassified(client(bootstrap), topic);
+    }
+
+    /** As {@link #readClassified(String, String)}, with the client settings given (security, say). */
+    public static List<ClassifiedEvent> readClassified(Map<String, Object> client, String topic) {
+        return decodeAll(readCommitted(client, topic), SingleObjectCodec.of(ClassifiedEvent.getClassSchema()), topic);
     }
 
     /** The dead letters in {@code topic}, decoded, as a {@code read_committed} consumer sees them. */

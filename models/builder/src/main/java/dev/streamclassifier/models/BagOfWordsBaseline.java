@@ -1,6 +1,7 @@
 package dev.streamclassifier.models;
 
 import dev.streamclassifier.models.LexicalFeatures.SparseVector;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

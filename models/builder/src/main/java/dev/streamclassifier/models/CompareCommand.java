@@ -1,6 +1,7 @@
 package dev.streamclassifier.models;
 
 import dev.streamclassifier.udf.LabelledText;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,9 +1,9 @@
 package dev.streamclassifier.models;
 
-import dev.streamclassifier.udf.LabelledText;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.streamclassifier.udf.LabelledText;
 import dev.streamclassifier.udf.ModelManifest;
 
 import java.io.IOException;

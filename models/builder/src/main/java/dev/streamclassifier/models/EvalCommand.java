@@ -1,11 +1,11 @@
 package dev.streamclassifier.models;
 
-import dev.streamclassifier.udf.LabelledText;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.ExecutionDevice;
+import dev.streamclassifier.udf.LabelledText;
 import dev.streamclassifier.udf.ModelDirectory;
 import dev.streamclassifier.udf.ModelManifest;
 import dev.streamclassifier.udf.TextClassifier;

@@ -1,6 +1,5 @@
 package dev.streamclassifier.models;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -13,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import javax.imageio.ImageIO;
 
 /**
  * The evaluation report's PNG plots, drawn with Java2D (no plotting library): confusion matrix, reliability diagram,

@@ -1,6 +1,7 @@
 package dev.streamclassifier.models;
 
 import dev.streamclassifier.models.LexicalFeatures.SparseVector;
+
 import java.util.List;
 import java.util.Random;
 

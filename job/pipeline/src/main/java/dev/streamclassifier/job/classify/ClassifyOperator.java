@@ -96,7 +96,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
                 settings.batch().shape());
         inference = new BatchInference(settings.tasks(), classifiers);
         labeller = new Labeller(settings.tasks(), model -> classifiers.get(model).manifest(), settings.output());
-        deadLetters = new DeadLetters(settings.output().deadLetterTopic());
+        deadLetters = new DeadLetters(settings.output().deadLetterTopic(), settings.output().maxRecordBytes());
         buffer = new ArrayList<>(settings.batch().maxSize());
         metrics = new ClassifyMetrics(getMetricGroup(), () -> buffer.size());
         mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(getOperatorConfig().getChainIndex());
@@ -249,6 +249,11 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
                 continue;
             }
             Labelled labelled = labeller.label(event, result.perEvent().get(i), size, result.inferenceMicros(), now);
+            if (labelled.tooLarge() != null) {
+                metrics.deadLetter();
+                output.collect(new StreamRecord<>(deadLetters.of(event, "OUTPUT_TOO_LARGE", labelled.tooLarge())));
+                continue;
+            }
             metrics.labelled(labelled, now - event.eventTime);
             for (OutboundRecord record : labelled.records()) {
                 output.collect(new StreamRecord<>(record));

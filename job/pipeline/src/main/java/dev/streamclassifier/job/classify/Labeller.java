@@ -34,9 +34,13 @@ final class Labeller {
     /** A task with its threshold (the task's own, else its model's) and its model's manifest. */
     private record ResolvedTask(TaskSpec spec, float threshold, ModelManifest manifest) {}
 
-    /** What labelling an event produced, for the records to emit and the metrics to count. */
+    /**
+     * What labelling an event produced, for the records to emit and the metrics to count.
+     *
+     * @param tooLarge why no record could be made within the record limit (then {@code records} is empty), or null
+     */
     record Labelled(List<OutboundRecord> records, List<Prediction> predictions, boolean needsReview,
-            boolean truncated) {}
+            boolean truncated, String tooLarge) {}
 
     /** @param manifests the manifest of each model the tasks use */
     Labeller(TaskPlan plan, Function<String, ModelManifest> manifests, OutputSettings output) {
@@ -80,8 +84,20 @@ final class Labeller {
                 .setInferenceMicros(inferenceMicros)
                 .setBatchSize(batchSize)
                 .build();
-        byte[] value = codec.encode(classified);
         byte[] key = event.id.getBytes(StandardCharsets.UTF_8);
+        byte[] value = codec.encode(classified);
+        if (key.length + value.length > output.maxRecordBytes()) {
+            // Many classes' scores or a long text: the predictions are what the event is for, so they stay.
+            classified.setText(null);
+            predictions.forEach(prediction -> prediction.setScores(Map.of(prediction.getLabel(),
+                    prediction.getScore())));
+            value = codec.encode(classified);
+            if (key.length + value.length > output.maxRecordBytes()) {
+                return new Labelled(List.of(), predictions, needsReview, truncated, "its labelled event takes "
+                        + (key.length + value.length) + " bytes without text and scores, over sink.max-record-bytes ("
+                        + output.maxRecordBytes() + "); its id alone is " + key.length + " bytes");
+            }
+        }
         Set<String> topics = new LinkedHashSet<>();
         if (needsReview) {
             topics.add(output.reviewTopic());
@@ -94,7 +110,7 @@ final class Labeller {
         for (String topic : topics) {
             records.add(new OutboundRecord(topic, key, value));
         }
-        return new Labelled(records, predictions, needsReview, truncated);
+        return new Labelled(records, predictions, needsReview, truncated, null);
     }
 
     private Prediction prediction(ResolvedTask task, ClassScores score) {

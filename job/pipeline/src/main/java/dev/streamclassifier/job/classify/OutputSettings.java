@@ -10,6 +10,7 @@ import java.io.Serializable;
  * @param topScores how many of the best classes' scores each prediction lists; 0 lists every class
  * @param reviewTopic where events go when any prediction is unsure or is its task's review label
  * @param deadLetterTopic where inputs that cannot be classified go, with the reason
+ * @param maxRecordBytes the most an output record may take, key and value together
  */
 public record OutputSettings(boolean includeText, int maxTextChars, int topScores, String reviewTopic,
-        String deadLetterTopic) implements Serializable {}
+        String deadLetterTopic, int maxRecordBytes) implements Serializable {}

@@ -9,6 +9,7 @@ import dev.streamclassifier.job.classify.TaskSpec;
 import dev.streamclassifier.job.decode.InputFormat;
 import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.kafka.KafkaClientSettings;
+import dev.streamclassifier.job.kafka.KafkaRequirements;
 import dev.streamclassifier.job.kafka.SourceSettings;
 import dev.streamclassifier.job.sink.SinkSettings;
 import dev.streamclassifier.udf.BatchShape;
@@ -61,10 +62,12 @@ public record JobConfig(SourceSettings sources, Map<EventKind, InputFormat> form
                                 configuration.get(JobOptions.MAX_OUTPUT_TEXT_CHARS),
                                 configuration.get(JobOptions.TOP_SCORES),
                                 configuration.get(JobOptions.REVIEW_TOPIC),
-                                configuration.get(JobOptions.DEAD_LETTER_TOPIC))),
+                                configuration.get(JobOptions.DEAD_LETTER_TOPIC),
+                                configuration.get(JobOptions.MAX_RECORD_BYTES))),
                 new SinkSettings(client, deliveryGuarantee(configuration),
                         configuration.get(JobOptions.TRANSACTIONAL_ID_PREFIX),
-                        configuration.get(JobOptions.TRANSACTION_TIMEOUT)),
+                        configuration.get(JobOptions.TRANSACTION_TIMEOUT),
+                        configuration.get(JobOptions.MAX_RECORD_BYTES)),
                 new CheckpointSettings(configuration.get(JobOptions.CHECKPOINT_INTERVAL),
                         configuration.get(JobOptions.UNALIGNED_CHECKPOINTS),
                         configuration.get(JobOptions.BUFFER_TIMEOUT)),
@@ -80,16 +83,22 @@ public record JobConfig(SourceSettings sources, Map<EventKind, InputFormat> form
         return topics;
     }
 
-    /** Every topic the job reads or writes: the inputs of the kinds that have tasks, then the outputs. */
-    public Set<String> allTopics() {
+    /** The input topics of the kinds that have tasks: the only ones the job reads. */
+    public Set<String> inputTopics() {
         Set<String> topics = new LinkedHashSet<>();
         classify.tasks().byKind().forEach((kind, tasks) -> {
             if (!tasks.isEmpty()) {
                 topics.add(sources.topics().get(kind));
             }
         });
-        topics.addAll(outputTopics());
         return topics;
+    }
+
+    /** What the job needs of the Kafka cluster: its topics, its transaction timeout and its largest record. */
+    public KafkaRequirements kafkaRequirements() {
+        return new KafkaRequirements(inputTopics(), outputTopics(),
+                sink.guarantee() == DeliveryGuarantee.EXACTLY_ONCE ? sink.transactionTimeout() : null,
+                sink.maxRecordBytes());
     }
 
     /** The Kafka client properties given under {@value JobOptions#KAFKA_PROPERTIES_PREFIX}, prefix removed. */

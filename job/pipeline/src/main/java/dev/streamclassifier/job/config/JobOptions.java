@@ -137,6 +137,12 @@ public final class JobOptions {
             .stringType().defaultValue("stream-classifier")
             .withDescription("Prefix of the sink's Kafka transactional ids; keep it stable across restarts and unique "
                     + "per job on the cluster.");
+    public static final ConfigOption<Integer> MAX_RECORD_BYTES = ConfigOptions.key("sink.max-record-bytes")
+            .intType().defaultValue(1_000_000)
+            .withDescription("The most an output record may take (key and value). Dead letters and labelled events "
+                    + "are cut to fit: a record the sink cannot write would fail the job on every retry. Must leave "
+                    + "room for Kafka's framing under the producer's max.request.size and the output topics' "
+                    + "max.message.bytes; the start-up checks say by how much.");
     public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = ConfigOptions.key("sink.transaction-timeout")
             .durationType().defaultValue(Duration.ofMinutes(10))
             .withDescription("Kafka transaction timeout: above checkpoint interval plus restart time, at most the "

@@ -2,6 +2,7 @@ package dev.streamclassifier.job.config;
 
 import dev.streamclassifier.job.classify.TaskSpec;
 import dev.streamclassifier.job.event.EventKind;
+import dev.streamclassifier.job.kafka.KafkaRequirements;
 import dev.streamclassifier.udf.ExecutionDevice;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -23,6 +24,11 @@ import static org.apache.flink.util.TimeUtils.formatWithHighestUnit;
  * them.
  */
 public final class OptionsValidator {
+    /** Kafka producers' default {@code max.request.size}. */
+    static final long DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
+    /** Room for a dead letter's own fields and a useful part of the raw record. */
+    private static final int MIN_RECORD_BYTES = 16 * 1024;
+
     private OptionsValidator() {}
 
     /** @throws IllegalArgumentException listing every problem */
@@ -71,6 +77,20 @@ public final class OptionsValidator {
         atLeast(configuration, JobOptions.MAX_OUTPUT_TEXT_CHARS, 1, problems);
         atLeast(configuration, JobOptions.INTRA_OP_THREADS, 1, problems);
         atLeast(configuration, JobOptions.TOP_SCORES, 0, problems);
+        atLeast(configuration, JobOptions.MAX_RECORD_BYTES, MIN_RECORD_BYTES, problems);
+        String requestSize = JobConfig.kafkaProperties(configuration).get("max.request.size");
+        try {
+            long producerMax = requestSize == null ? DEFAULT_MAX_REQUEST_SIZE : Long.parseLong(requestSize.trim());
+            int maxRecord = configuration.get(JobOptions.MAX_RECORD_BYTES);
+            if (maxRecord + KafkaRequirements.RECORD_OVERHEAD_BYTES > producerMax) {
+                problems.add("sink.max-record-bytes (" + maxRecord + ") plus Kafka's framing ("
+                        + KafkaRequirements.RECORD_OVERHEAD_BYTES + ") exceeds the producer's max.request.size ("
+                        + producerMax + "): lower it to " + (producerMax - KafkaRequirements.RECORD_OVERHEAD_BYTES)
+                        + ", or raise kafka.properties.max.request.size (and the topics' max.message.bytes)");
+            }
+        } catch (NumberFormatException e) {
+            problems.add("kafka.properties.max.request.size must be a number of bytes, was '" + requestSize + "'");
+        }
         if (configuration.getOptional(JobOptions.PARALLELISM).orElse(1) < 1) {
             problems.add("parallelism must be at least 1");
         }

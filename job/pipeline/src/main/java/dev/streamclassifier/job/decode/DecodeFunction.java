@@ -20,19 +20,22 @@ public class DecodeFunction extends RichMapFunction<RawRecord, TextEvent> {
 
     private final Map<EventKind, InputFormat> formats;
     private final String deadLetterTopic;
+    private final int maxRecordBytes;
     private transient InputDecoder decoder;
     private transient DeadLetters deadLetters;
     private transient Counter decodeFailures;
 
-    public DecodeFunction(Map<EventKind, InputFormat> formats, String deadLetterTopic) {
+    /** @param maxRecordBytes the most a dead letter may take; the raw record is cut to fit */
+    public DecodeFunction(Map<EventKind, InputFormat> formats, String deadLetterTopic, int maxRecordBytes) {
         this.formats = Map.copyOf(formats);
         this.deadLetterTopic = deadLetterTopic;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     @Override
     public void open(OpenContext openContext) {
         decoder = new InputDecoder(formats);
-        deadLetters = new DeadLetters(deadLetterTopic);
+        deadLetters = new DeadLetters(deadLetterTopic, maxRecordBytes);
         decodeFailures = getRuntimeContext().getMetricGroup().counter("deadLetters");
     }
 

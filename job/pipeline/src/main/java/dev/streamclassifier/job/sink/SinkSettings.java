@@ -11,6 +11,7 @@ import java.time.Duration;
  *
  * @param transactionalIdPrefix stable across restarts and unique per job on the cluster (exactly-once only)
  * @param transactionTimeout the producers' {@code transaction.timeout.ms}
+ * @param maxRecordBytes the most an output record may take; larger ones are dropped in front of the sink
  */
 public record SinkSettings(KafkaClientSettings client, DeliveryGuarantee guarantee, String transactionalIdPrefix,
-        Duration transactionTimeout) implements Serializable {}
+        Duration transactionTimeout, int maxRecordBytes) implements Serializable {}

@@ -7,6 +7,7 @@ import dev.streamclassifier.job.classify.ModelSettings;
 import dev.streamclassifier.job.classify.OutputSettings;
 import dev.streamclassifier.job.classify.TaskPlan;
 import dev.streamclassifier.job.classify.TaskSpec;
+import dev.streamclassifier.job.config.JobOptions;
 import dev.streamclassifier.job.decode.InputDecoder;
 import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.event.OutboundRecord;
@@ -111,7 +112,8 @@ public class PerRecordBenchmarks {
                             Map.of(EventKind.TICKET, List.of("routing"))),
                     new BatchSettings(BATCH, Duration.ofSeconds(10), BatchShape.ONE_BATCH),
                     new ModelSettings(null, ExecutionDevice.CPU, 1, false),
-                    new OutputSettings(true, 10_000, 0, "review", "dead-letters"));
+                    new OutputSettings(true, 10_000, 0, "review", "dead-letters",
+                            JobOptions.MAX_RECORD_BYTES.defaultValue()));
             harness = new OneInputStreamOperatorTestHarness<>(
                     new ClassifyOperator(settings, (model, models, shape) -> instant));
             harness.open();

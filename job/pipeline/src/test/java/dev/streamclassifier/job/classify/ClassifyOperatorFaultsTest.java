@@ -84,7 +84,7 @@ class ClassifyOperatorFaultsTest {
     void anUndecodableInputsDeadLetterGoesOutAsItIsWithoutInference() throws Exception {
         open("undecodable", TestConfigs.classify(8, Duration.ofSeconds(1)));
         RawRecord bad = TestConfigs.raw(EventKind.CHAT, 7, new byte[] {1, 2, 3});
-        OutboundRecord letter = new DeadLetters(TestConfigs.DEAD_LETTERS).of(bad, "FORMAT", "not Avro");
+        OutboundRecord letter = new DeadLetters(TestConfigs.DEAD_LETTERS, TestConfigs.MAX_RECORD_BYTES).of(bad, "FORMAT", "not Avro");
         harness.processElement(new StreamRecord<>(chat("c1", "see you tomorrow")));
         harness.processElement(new StreamRecord<>(TextEvent.undecodable(bad, letter), 1_700_000_000_123L));
 
@@ -119,7 +119,8 @@ class ClassifyOperatorFaultsTest {
     void longTextsAreTruncatedToTheWindowFlaggedAndClippedInTheOutput() throws Exception {
         ClassifySettings base = TestConfigs.classify(8, Duration.ofSeconds(1));
         ClassifySettings clipped = new ClassifySettings(base.tasks(), base.batch(), base.models(),
-                new OutputSettings(true, 1_000, 0, TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS));
+                new OutputSettings(true, 1_000, 0, TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS,
+                        TestConfigs.MAX_RECORD_BYTES));
         open("long", clipped);
         String huge = "please refund my card payment ".repeat(40_000);
         harness.processElement(new StreamRecord<>(chat("big", huge)));

@@ -38,12 +38,16 @@ class LabellerTest {
     }
 
     private static Labeller labeller(int topScores) {
+        return labeller(topScores, TestConfigs.MAX_RECORD_BYTES);
+    }
+
+    private static Labeller labeller(int topScores, int maxRecordBytes) {
         TaskPlan plan = new TaskPlan(List.of(ROUTING, SCOPE, MODERATION), Map.of(
                 EventKind.TICKET, List.of("routing", "scope"), EventKind.CHAT, List.of("moderation")));
         Map<String, ModelManifest> manifests = Map.of("ticket-routing", manifest("ticket-routing", 0.9f),
                 "support-intent", manifest("support-intent", 0.5f), "chat-moderation", manifest("chat-moderation", 0.6f));
         return new Labeller(plan, manifests::get,
-                new OutputSettings(true, 12, topScores, TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS));
+                new OutputSettings(true, 12, topScores, TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS, maxRecordBytes));
     }
 
     private static TextEvent event(EventKind kind, String id, String text) {
@@ -126,5 +130,28 @@ class LabellerTest {
         assertThat(event.getTruncated()).isTrue();
         assertThat(labelled.truncated()).isTrue();
         assertThat(event.getPredictions().get(0).getScores()).containsOnlyKeys("safe", "toxic");
+    }
+
+    @Test
+    void anEventTooLargeForTheRecordLimitDropsItsTextAndScoresThenGivesUp() throws Exception {
+        List<String> labels = java.util.stream.IntStream.range(0, 3000).mapToObj(i -> "label-" + i).toList();
+        float[] probabilities = new float[labels.size()];
+        probabilities[7] = 1f;
+        TaskSpec many = new TaskSpec("moderation", "chat-moderation", TestConfigs.MODERATION, 0.1f);
+        TaskScore score = new TaskScore(many, new ClassScores(labels, probabilities, false));
+        TextEvent chat = event(EventKind.CHAT, "c4", "hello there");
+        assertThat(labeller(0).label(chat, List.of(score), 1, 1, 5_000).records().get(0).value.length)
+                .as("every class listed").isGreaterThan(30_000);
+
+        Labelled slim = labeller(0, 30_000).label(chat, List.of(score), 1, 1, 5_000);
+        ClassifiedEvent event = decode(slim.records().get(0));
+        assertThat(event.getText()).isNull();
+        assertThat(event.getPredictions().get(0).getScores()).containsOnlyKeys("label-7");
+        assertThat(event.getPredictions().get(0).getLabel()).isEqualTo("label-7");
+
+        Labelled hopeless = labeller(0, 30_000).label(event(EventKind.CHAT, "i".repeat(40_000), "hi"),
+                List.of(score), 1, 1, 5_000);
+        assertThat(hopeless.records()).isEmpty();
+        assertThat(hopeless.tooLarge()).contains("its id alone is 40000 bytes");
     }
 }

@@ -62,6 +62,16 @@ class JobConfigTest {
     }
 
     @Test
+    void theLargestRecordMustFitTheProducersRequestSize() {
+        assertThatThrownBy(() -> config("--kafka.bootstrap-servers", "k:9092", "--sink.max-record-bytes", "1048576"))
+                .hasMessageContaining("exceeds the producer's max.request.size (1048576): lower it to 1047552");
+        assertThat(config("--kafka.bootstrap-servers", "k:9092", "--sink.max-record-bytes", "2000000",
+                "--kafka.properties.max.request.size", "3000000").sink().maxRecordBytes()).isEqualTo(2_000_000);
+        assertThatThrownBy(() -> config("--kafka.bootstrap-servers", "k:9092", "--sink.max-record-bytes", "100"))
+                .hasMessageContaining("sink.max-record-bytes must be at least 16384");
+    }
+
+    @Test
     void rejectsAnUnknownOptionAndNamesTheKnownOnes() {
         assertThatThrownBy(() -> config("--kafka.bootstrap-servers", "k:9092", "--classifier.batch.size", "8"))
                 .hasMessageContaining("unknown option 'classifier.batch.size'")
@@ -106,7 +116,7 @@ class JobConfigTest {
 
         assertThat(config.classify().tasks().byKind().get(EventKind.CHAT)).containsExactly("moderation", "routing");
         assertThat(config.classify().tasks().byKind().get(EventKind.EMAIL)).isEmpty();
-        assertThat(config.allTopics()).as("no emails topic: no email task").doesNotContain("emails")
+        assertThat(config.inputTopics()).as("no emails topic: no email task").doesNotContain("emails")
                 .contains("chats", "tickets");
     }
 

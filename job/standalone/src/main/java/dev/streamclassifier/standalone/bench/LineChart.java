@@ -1,6 +1,5 @@
 package dev.streamclassifier.standalone.bench;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -12,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javax.imageio.ImageIO;
 
 /** A small PNG line chart (Java2D only): a few named series of (x, y) points, axes with ticks, a legend. */
 final class LineChart {

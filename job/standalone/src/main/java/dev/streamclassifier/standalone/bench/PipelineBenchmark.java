@@ -79,7 +79,7 @@ final class PipelineBenchmark implements AutoCloseable {
             case TICKET -> Ticket.getClassSchema();
             case EMAIL -> Email.getClassSchema();
         });
-        this.kafka = EmbeddedKafka.start();
+        this.kafka = LocalJob.startKafkaQuietly();
     }
 
     /**
