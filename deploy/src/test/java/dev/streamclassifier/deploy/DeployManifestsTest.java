@@ -34,6 +34,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -181,6 +183,38 @@ class DeployManifestsTest {
     }
 
     @Test
+    void kafkaCredentialsComeFromASecretNotFromTheArguments() throws Exception {
+        Pattern reference = Pattern.compile("\\$\\{env:([A-Z_]+)}");
+        for (String file : DEPLOYMENTS) {
+            JsonNode spec = single(file).path("spec");
+            Map<String, String> fromSecrets = new HashMap<>();
+            spec.at("/podTemplate/spec/containers/0/env").forEach(e -> {
+                JsonNode secret = e.at("/valueFrom/secretKeyRef");
+                if (!secret.isMissingNode()) {
+                    fromSecrets.put(e.path("name").asText(), secret.path("name").asText());
+                }
+            });
+            Map<String, String> kafka = JobConfig.from(options(spec.path("job"))).sources().client().properties();
+            assertThat(kafka).as(file).containsEntry("security.protocol", "SASL_SSL")
+                    .containsEntry("config.providers", "env")
+                    .containsEntry("config.providers.env.class",
+                            "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
+            Set<String> referenced = new HashSet<>();
+            for (String key : List.of("sasl.jaas.config", "ssl.truststore.certificates")) {
+                Matcher matcher = reference.matcher(kafka.get(key));
+                while (matcher.find()) {
+                    referenced.add(matcher.group(1));
+                }
+            }
+            assertThat(referenced).as(file + ": credentials by reference").contains("KAFKA_USERNAME",
+                    "KAFKA_PASSWORD", "KAFKA_CA_CERT");
+            assertThat(fromSecrets).as(file + ": each reference filled from a Secret").containsKeys(
+                    referenced.toArray(String[]::new));
+            assertThat(kafka.get("sasl.jaas.config")).doesNotContainPattern("password=\"[^$]");
+        }
+    }
+
+    @Test
     void kafkaTopicsAreTheJobsTopics() throws Exception {
         Configuration options = options(single("flink-deployment.yaml").at("/spec/job"));
         Set<String> expected = new HashSet<>(JobConfig.from(options).sources().topics().values());
@@ -258,6 +292,7 @@ class DeployManifestsTest {
         }
         keys.add("metrics.reporter.prom.factory.class");
         keys.add("metrics.reporter.prom.port");
+        keys.add("metrics.reporter.prom.host");
         return keys;
     }
 }

@@ -7,9 +7,8 @@ import java.io.Serializable;
  *
  * @param sortByLength order texts by token count first, so texts of similar length share a call and padding shrinks
  * @param microBatchSize texts per model call; 0 means all of them in one call
- * @param padToWindow pad every call to the model's full window instead of its longest text (only to measure the cost)
  */
-public record BatchShape(boolean sortByLength, int microBatchSize, boolean padToWindow) implements Serializable {
+public record BatchShape(boolean sortByLength, int microBatchSize) implements Serializable {
     /** The whole batch in one call, padded to its longest text. */
-    public static final BatchShape ONE_BATCH = new BatchShape(false, 0, false);
+    public static final BatchShape ONE_BATCH = new BatchShape(false, 0);
 }

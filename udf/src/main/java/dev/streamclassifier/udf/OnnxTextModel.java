@@ -26,8 +26,6 @@ import java.util.Set;
 public final class OnnxTextModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxTextModel.class);
 
-    /** -Dstream-classifier.ort.spinning=true restores ONNX Runtime's default, to measure the difference. */
-    private static final boolean SPINNING = Boolean.getBoolean("stream-classifier.ort.spinning");
 
     private final OrtEnvironment environment;
     private final OrtSession session;
@@ -105,7 +103,7 @@ public final class OnnxTextModel implements AutoCloseable {
             options.setInterOpNumThreads(1);
             // ONNX Runtime's worker threads spin between calls by default; in a job that shares its cores with Kafka
             // clients, Flink's network stack and (in tests) a broker, that spinning takes CPU from the work.
-            options.addConfigEntry("session.intra_op.allow_spinning", SPINNING ? "1" : "0");
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             return options;

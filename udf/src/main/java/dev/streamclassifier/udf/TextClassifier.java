@@ -101,11 +101,10 @@ public final class TextClassifier implements BatchClassifier {
             }
         }
         int step = shape.microBatchSize() > 0 ? shape.microBatchSize() : tokens.length;
-        int fixedLength = shape.padToWindow() ? manifest.maxTokens : 0;
         ClassScores[] scores = new ClassScores[tokens.length];
         for (int from = 0; from < arranged.length; from += step) {
             int to = Math.min(arranged.length, from + step);
-            float[][] probabilities = model.run(TokenBatch.padTo(arranged, from, to, fixedLength));
+            float[][] probabilities = model.run(TokenBatch.pad(arranged, from, to));
             for (int i = from; i < to; i++) {
                 scores[order[i]] = new ClassScores(manifest.labels, probabilities[i - from], arranged[i].truncated());
             }

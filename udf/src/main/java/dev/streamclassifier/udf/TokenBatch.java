@@ -20,23 +20,12 @@ public final class TokenBatch {
 
     /** Pads {@code texts[from, to)} to the longest among them. */
     public static TokenBatch pad(TextTokenizer.TokenizedText[] texts, int from, int to) {
-        return padTo(texts, from, to, 0);
-    }
-
-    /**
-     * Pads {@code texts[from, to)} to {@code fixedLength} tokens, or to the longest among them when it is 0. Fixed
-     * padding is here only to measure what it costs.
-     */
-    public static TokenBatch padTo(TextTokenizer.TokenizedText[] texts, int from, int to, int fixedLength) {
         if (from >= to) {
             throw new IllegalArgumentException("A batch needs at least one text");
         }
         int longest = 1;
         for (int i = from; i < to; i++) {
             longest = Math.max(longest, texts[i].length());
-        }
-        if (fixedLength > 0) {
-            longest = Math.max(longest, fixedLength);
         }
         TokenBatch batch = new TokenBatch(to - from, longest);
         for (int i = from; i < to; i++) {

@@ -37,7 +37,7 @@ public final class TestConfigs {
     }
 
     public static BatchSettings batch(int maxSize, Duration maxDelay) {
-        return new BatchSettings(maxSize, maxDelay, new BatchShape(true, 8, false));
+        return new BatchSettings(maxSize, maxDelay, new BatchShape(true, 8));
     }
 
     /** The bundled classifiers on CPU, one thread, one per slot. */

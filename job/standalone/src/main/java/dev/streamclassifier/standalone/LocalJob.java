@@ -3,6 +3,7 @@ package dev.streamclassifier.standalone;
 import dev.streamclassifier.job.ClassifierJob;
 import dev.streamclassifier.job.config.JobConfig;
 import dev.streamclassifier.job.config.JobOptions;
+import dev.streamclassifier.job.event.RawRecord;
 import dev.streamclassifier.job.kafka.KafkaSources;
 import dev.streamclassifier.job.sink.OutputSink;
 import dev.streamclassifier.testkit.EmbeddedKafka;
@@ -10,12 +11,14 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.util.function.UnaryOperator;
 
 /**
  * The job on a Flink mini-cluster in this JVM, reading and writing a Kafka cluster: how the demo and the bench run it.
@@ -40,8 +43,17 @@ public final class LocalJob {
      * @param webUiPort the Flink web UI's port; 0: no web UI
      */
     public static JobClient start(JobConfig config, String name, int webUiPort) throws Exception {
+        return start(config, name, webUiPort, new Configuration(), UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(JobConfig, String, int)}, with Flink settings of the mini-cluster's own (a restart strategy,
+     * say) and each input stream passed through {@code inputs} before the job reads it (to inject a failure).
+     */
+    public static JobClient start(JobConfig config, String name, int webUiPort, Configuration flinkSettings,
+            UnaryOperator<DataStream<RawRecord>> inputs) throws Exception {
         int parallelism = config.parallelism().orElse(CORES);
-        Configuration flink = new Configuration();
+        Configuration flink = new Configuration(flinkSettings);
         flink.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
         StreamExecutionEnvironment env;
         if (webUiPort > 0) {
@@ -54,7 +66,8 @@ public final class LocalJob {
         env.setParallelism(1);
         ClassifierJob.configureEnvironment(env, config.checkpoints());
         KafkaSources sources = new KafkaSources(config.sources());
-        ClassifierJob.buildPipeline(env, config, kind -> sources.read(env, kind), OutputSink.create(config.sink()));
+        ClassifierJob.buildPipeline(env, config, kind -> inputs.apply(sources.read(env, kind)),
+                OutputSink.create(config.sink()));
         return env.executeAsync(name);
     }
 

@@ -3,6 +3,7 @@ package dev.streamclassifier.standalone;
 import dev.streamclassifier.job.ClassifierJob;
 import dev.streamclassifier.job.config.OptionsHelp;
 import dev.streamclassifier.standalone.bench.BenchCommand;
+import dev.streamclassifier.standalone.bench.SoakCommand;
 
 import java.util.Arrays;
 
@@ -18,6 +19,8 @@ public final class StreamClassifier {
               run --kafka.bootstrap-servers HOST:PORT [--option value ...]
                                run the job against your Kafka on a local mini-cluster
               bench [options]  raw ONNX Runtime vs. the whole pipeline on the same texts (bench --help)
+              soak [options]   the job for N minutes with failures injected, memory sampled, and an
+                               exactly-once count at the end (soak --help)
               options          list every job option with its description and default""";
 
     private StreamClassifier() {}
@@ -28,6 +31,7 @@ public final class StreamClassifier {
         switch (command) {
             case "demo" -> Demo.main(rest);
             case "bench" -> BenchCommand.main(rest);
+            case "soak" -> SoakCommand.main(rest);
             case "run" -> runJob(rest);
             case "options" -> System.out.print(OptionsHelp.listing());
             default -> {

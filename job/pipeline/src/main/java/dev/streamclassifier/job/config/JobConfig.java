@@ -53,7 +53,7 @@ public record JobConfig(SourceSettings sources, Map<EventKind, InputFormat> form
                         new BatchSettings(configuration.get(JobOptions.MAX_BATCH_SIZE),
                                 configuration.get(JobOptions.MAX_BATCH_DELAY),
                                 new BatchShape(configuration.get(JobOptions.SORT_BY_LENGTH),
-                                        configuration.get(JobOptions.MICRO_BATCH_SIZE), false)),
+                                        configuration.get(JobOptions.MICRO_BATCH_SIZE))),
                         new ModelSettings(configuration.get(JobOptions.MODELS_DIR),
                                 ExecutionDevice.parse(configuration.get(JobOptions.DEVICE)),
                                 configuration.get(JobOptions.INTRA_OP_THREADS),

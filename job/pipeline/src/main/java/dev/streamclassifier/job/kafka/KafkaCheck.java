@@ -5,6 +5,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.SslAuthenticationException;
@@ -70,6 +71,10 @@ public final class KafkaCheck {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             problems.add("interrupted while checking Kafka");
+        } catch (KafkaException e) {
+            // A client cannot even be made: a setting is wrong or a file it names cannot be read.
+            problems.add("the Kafka client settings do not work: " + rootMessage(e)
+                    + " (check kafka.bootstrap-servers and kafka.properties.*)");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Kafka is not ready for this job:\n  - "
@@ -87,14 +92,18 @@ public final class KafkaCheck {
             return "cannot talk to Kafka at " + client.bootstrapServers() + ": " + failure.getMessage()
                     + " (check kafka.bootstrap-servers and the kafka.properties.* security settings)";
         }
-        Throwable root = tls;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return "the TLS handshake with Kafka at " + client.bootstrapServers() + " failed: " + root.getMessage()
+        return "the TLS handshake with Kafka at " + client.bootstrapServers() + " failed: " + rootMessage(tls)
                 + ". Check that kafka.properties.ssl.truststore.location (or ssl.truststore.certificates) holds the "
                 + "CA that signed the brokers' certificates, and that the bootstrap host names match those "
                 + "certificates";
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage();
     }
 
     /** Each output topic must take the largest record the job writes, framing included. */

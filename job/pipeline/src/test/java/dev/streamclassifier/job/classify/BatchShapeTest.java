@@ -21,7 +21,7 @@ class BatchShapeTest {
         List<String> texts = new SampleEvents(4).texts(EventKind.CHAT.sourceKind(), 24);
         try (TextClassifier classifier = TextClassifier.open(ModelDirectory.locate("chat-moderation", null), 1,
                 ExecutionDevice.CPU)) {
-            List<ClassScores> sorted = classifier.classify(texts, new BatchShape(true, 4, false));
+            List<ClassScores> sorted = classifier.classify(texts, new BatchShape(true, 4));
             List<ClassScores> alone = texts.stream().map(text -> {
                 try {
                     return classifier.classify(List.of(text)).get(0);
@@ -41,17 +41,6 @@ class BatchShapeTest {
             }
             // int8 activations are quantized per call, so a few borderline texts may flip; most must not.
             assertThat(agreeing).isGreaterThanOrEqualTo(texts.size() - 3);
-        }
-    }
-
-    @Test
-    void paddingToTheWindowGivesTheSameLabelsAsPaddingToTheLongest() throws Exception {
-        List<String> texts = List.of("hi", "WINNER!! You have won a prize, call now to claim it");
-        try (TextClassifier classifier = TextClassifier.open(ModelDirectory.locate("chat-moderation", null), 1,
-                ExecutionDevice.CPU)) {
-            List<ClassScores> longest = classifier.classify(texts, BatchShape.ONE_BATCH);
-            List<ClassScores> window = classifier.classify(texts, new BatchShape(false, 0, true));
-            assertThat(window.get(1).bestLabel()).isEqualTo(longest.get(1).bestLabel()).isEqualTo("spam");
         }
     }
 }

@@ -32,19 +32,16 @@ final class Sweep {
                 ExecutionDevice.CPU)) {
             double[] longest = new double[BATCH_SIZES.length];
             double[] sorted = new double[BATCH_SIZES.length];
-            double[] fixed = new double[BATCH_SIZES.length];
             for (int i = 0; i < BATCH_SIZES.length; i++) {
                 int b = BATCH_SIZES[i];
                 longest[i] = RawBenchmark.run(classifier, sample, b, BatchShape.ONE_BATCH, b).textsPerSecond();
-                sorted[i] = RawBenchmark.run(classifier, sample, b, new BatchShape(true, b, false), b * SORT_WINDOW)
+                sorted[i] = RawBenchmark.run(classifier, sample, b, new BatchShape(true, b), b * SORT_WINDOW)
                         .textsPerSecond();
-                fixed[i] = RawBenchmark.run(classifier, sample, b, new BatchShape(false, 0, true), b).textsPerSecond();
-                System.err.printf(Locale.ROOT, "sweep: batch %d: longest %.0f, sorted %.0f, fixed %.0f texts/s%n", b,
-                        longest[i], sorted[i], fixed[i]);
+                System.err.printf(Locale.ROOT, "sweep: batch %d: longest %.0f, sorted %.0f texts/s%n", b,
+                        longest[i], sorted[i]);
             }
             results.put("pad to longest in batch", longest);
             results.put("sorted by length (buffer of 4 batches)", sorted);
-            results.put("pad to the model window (" + classifier.manifest().maxTokens + ")", fixed);
         }
         return results;
     }
@@ -62,7 +59,7 @@ final class Sweep {
             for (int i = 0; i < MICRO_BATCH_SIZES.length; i++) {
                 int micro = MICRO_BATCH_SIZES[i];
                 double textsPerSecond = RawBenchmark.best(model, sample, batch, threads, parallelism, shared,
-                        new BatchShape(true, micro, false), 1).textsPerSecond();
+                        new BatchShape(true, micro), 1).textsPerSecond();
                 best[i] = Math.max(best[i], textsPerSecond);
                 System.err.printf(Locale.ROOT, "sweep: batch %d in calls of %d, %d caller(s): %.0f texts/s%n", batch,
                         micro, parallelism, textsPerSecond);
