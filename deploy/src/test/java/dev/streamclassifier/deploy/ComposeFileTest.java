@@ -117,7 +117,7 @@ class ComposeFileTest {
     @Test
     void generatorWritesEventsTheJobDecodes() throws Exception {
         Configuration options = jobOptions();
-        InputDecoder decoder = new InputDecoder(JobConfig.from(options).formats());
+        InputDecoder decoder = new InputDecoder(JobConfig.from(options).decode());
         String script = String.join("\n", strings(compose.at("/services/generator/command")));
         Matcher loop = Pattern.compile("for topic in ([^;]+);").matcher(script);
         assertThat(loop.find()).isTrue();

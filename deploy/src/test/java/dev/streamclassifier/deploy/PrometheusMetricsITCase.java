@@ -9,6 +9,8 @@ import dev.streamclassifier.job.config.JobOptions;
 import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.kafka.KafkaSources;
 import dev.streamclassifier.job.sink.OutputSink;
+import dev.streamclassifier.job.text.PiiMasker;
+import dev.streamclassifier.schemas.ChatMessage;
 import dev.streamclassifier.testkit.EmbeddedKafka;
 import dev.streamclassifier.testkit.KafkaClients;
 import dev.streamclassifier.testkit.SampleEvents;
@@ -107,13 +109,21 @@ class PrometheusMetricsITCase {
         }
         // One text far beyond the model's 128-token window: classified, flagged truncated.
         tickets.add(SampleEvents.json(samples.ticket("t-long", "My card payment failed again. ".repeat(200))));
+        PiiMasker masker = new PiiMasker();
+        int masks = 0;
         for (int i = 0; i < CHATS; i++) {
-            chats.add(SampleEvents.json(samples.chat("c-" + i)));
+            ChatMessage chat = samples.chat("c-" + i);
+            // Some sample spam gives a phone number: masked too.
+            masks += masker.mask(chat.getText()).count();
+            chats.add(SampleEvents.json(chat));
         }
+        // Two values to mask in the text copied out: an e-mail address and a phone number.
+        chats.add(SampleEvents.json(samples.chat("c-pii", "write to jane.doe@example.com or call +44 20 7946 0958")));
+        masks += 2;
         for (int i = 0; i < CORRUPT; i++) {
             chats.add(("not an event " + i).getBytes(StandardCharsets.UTF_8));
         }
-        int valid = TICKETS + 1 + CHATS;
+        int valid = TICKETS + 1 + CHATS + 1;
         KafkaClients.produce(kafka.bootstrapServers(), options.get(JobOptions.TICKETS_TOPIC), tickets);
         KafkaClients.produce(kafka.bootstrapServers(), options.get(JobOptions.CHATS_TOPIC), chats);
 
@@ -154,9 +164,10 @@ class PrometheusMetricsITCase {
         assertThat(metrics.get(OPERATOR + "classifierRecordsOut")).isEqualTo(valid);
         assertThat(metrics.get(OPERATOR + "deadLetters")).as("decode failures").isEqualTo(CORRUPT);
         assertThat(metrics.get(OPERATOR + "truncatedInputs")).isEqualTo(1);
+        assertThat(metrics.get(OPERATOR + "piiMasked")).as("masks in copied texts").isEqualTo(masks);
         assertThat(metrics.get(OPERATOR + "needsReview")).isBetween(0.0, (double) valid);
         // One label count per task an event runs: per task, the events of the kinds that run it.
-        Map<EventKind, Integer> eventsByKind = Map.of(EventKind.TICKET, TICKETS + 1, EventKind.CHAT, CHATS);
+        Map<EventKind, Integer> eventsByKind = Map.of(EventKind.TICKET, TICKETS + 1, EventKind.CHAT, CHATS + 1);
         Map<String, Double> expectedPerTask = new LinkedHashMap<>();
         JobConfig.from(options).classify().tasks().byKind().forEach((kind, tasks) -> tasks.forEach(task ->
                 expectedPerTask.merge(task, (double) eventsByKind.getOrDefault(kind, 0), Double::sum)));

@@ -9,6 +9,14 @@ import java.util.List;
 public interface BatchClassifier extends AutoCloseable {
     ModelManifest manifest();
 
-    /** Classifies the texts as one batch and returns one result per text, in input order. */
-    List<ClassScores> classify(List<String> texts) throws Exception;
+    /**
+     * Classifies the texts as one batch and returns one result per text, in input order; a text longer than the
+     * model's window is read as {@code windows} says.
+     */
+    List<ClassScores> classify(List<String> texts, WindowPolicy windows) throws Exception;
+
+    /** As {@link #classify(List, WindowPolicy)}, reading only the start of a long text. */
+    default List<ClassScores> classify(List<String> texts) throws Exception {
+        return classify(texts, WindowPolicy.FIRST_WINDOW);
+    }
 }

@@ -6,9 +6,15 @@ import java.util.List;
  * One text's probabilities over a classifier's labels.
  *
  * @param probabilities one per label, in the manifest's order, summing to 1
- * @param truncated true when the text was longer than the model's window and only its start was classified
+ * @param truncated true when the text was longer than the model read: its start, or its first {@code windows} windows
+ * @param windows how many windows of the text the scores come from (1 for a text within one window)
  */
-public record ClassScores(List<String> labels, float[] probabilities, boolean truncated) {
+public record ClassScores(List<String> labels, float[] probabilities, boolean truncated, int windows) {
+
+    /** Scores of one window. */
+    public ClassScores(List<String> labels, float[] probabilities, boolean truncated) {
+        this(labels, probabilities, truncated, 1);
+    }
 
     public int bestIndex() {
         int best = 0;

@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -73,19 +74,77 @@ public final class TextClassifier implements BatchClassifier {
     /** Classifies the texts as one batch, padded to the longest. Returns results in input order. */
     @Override
     public List<ClassScores> classify(List<String> texts) throws OrtException {
-        return classify(texts, BatchShape.ONE_BATCH);
+        return classify(texts, BatchShape.ONE_BATCH, WindowPolicy.FIRST_WINDOW);
+    }
+
+    @Override
+    public List<ClassScores> classify(List<String> texts, WindowPolicy windows) throws OrtException {
+        return classify(texts, BatchShape.ONE_BATCH, windows);
+    }
+
+    /** As {@link #classify(List, BatchShape, WindowPolicy)}, reading each text's first window only. */
+    public List<ClassScores> classify(List<String> texts, BatchShape shape) throws OrtException {
+        return classify(texts, shape, WindowPolicy.FIRST_WINDOW);
     }
 
     /**
      * Classifies the texts in model calls shaped by {@code shape}: optionally sorted by token length and cut into
-     * micro-batches, each padded to its own longest text (or to the model's window, to measure what that costs).
+     * micro-batches, each padded to its own longest text. A text longer than the model's window is read as the
+     * windows {@code windows} allows, which share the model calls with the other texts, and their scores combined.
      * Returns results in input order.
      */
-    public List<ClassScores> classify(List<String> texts, BatchShape shape) throws OrtException {
+    public List<ClassScores> classify(List<String> texts, BatchShape shape, WindowPolicy windows)
+            throws OrtException {
         if (texts.isEmpty()) {
             return List.of();
         }
-        TextTokenizer.TokenizedText[] tokens = tokenizer.encodeAll(texts);
+        List<TextTokenizer.TokenizedText> pieces = new ArrayList<>(texts.size());
+        int[] firstPiece = new int[texts.size() + 1];
+        for (int t = 0; t < texts.size(); t++) {
+            firstPiece[t] = pieces.size();
+            pieces.addAll(List.of(tokenizer.encodeWindows(texts.get(t), windows.maxWindows(), windows.windowTokens(),
+                    windows.overlapTokens())));
+        }
+        firstPiece[texts.size()] = pieces.size();
+        float[][] probabilities = run(pieces.toArray(TextTokenizer.TokenizedText[]::new), shape);
+        int benign = windows.benignLabel() == null ? -1 : manifest.labels.indexOf(windows.benignLabel());
+        List<ClassScores> scores = new ArrayList<>(texts.size());
+        for (int t = 0; t < texts.size(); t++) {
+            int from = firstPiece[t];
+            int to = firstPiece[t + 1];
+            boolean truncated = pieces.get(to - 1).truncated();
+            scores.add(new ClassScores(manifest.labels, combine(probabilities, from, to, windows.aggregation(),
+                    benign), truncated, to - from));
+        }
+        return scores;
+    }
+
+    /** The windows' probabilities of one text as one: their mean, or the window least likely benign. */
+    private static float[] combine(float[][] probabilities, int from, int to, WindowPolicy.Aggregation aggregation,
+            int benign) {
+        if (to - from == 1) {
+            return probabilities[from];
+        }
+        if (aggregation == WindowPolicy.Aggregation.MAX && benign >= 0) {
+            int worst = from;
+            for (int w = from + 1; w < to; w++) {
+                if (probabilities[w][benign] < probabilities[worst][benign]) {
+                    worst = w;
+                }
+            }
+            return probabilities[worst];
+        }
+        float[] mean = new float[probabilities[from].length];
+        for (int w = from; w < to; w++) {
+            for (int c = 0; c < mean.length; c++) {
+                mean[c] += probabilities[w][c] / (to - from);
+            }
+        }
+        return mean;
+    }
+
+    /** Runs the model on every piece, in calls shaped by {@code shape}; returns each piece's probabilities. */
+    private float[][] run(TextTokenizer.TokenizedText[] tokens, BatchShape shape) throws OrtException {
         int[] order = new int[tokens.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -101,15 +160,15 @@ public final class TextClassifier implements BatchClassifier {
             }
         }
         int step = shape.microBatchSize() > 0 ? shape.microBatchSize() : tokens.length;
-        ClassScores[] scores = new ClassScores[tokens.length];
+        float[][] probabilities = new float[tokens.length][];
         for (int from = 0; from < arranged.length; from += step) {
             int to = Math.min(arranged.length, from + step);
-            float[][] probabilities = model.run(TokenBatch.pad(arranged, from, to));
+            float[][] batch = model.run(TokenBatch.pad(arranged, from, to));
             for (int i = from; i < to; i++) {
-                scores[order[i]] = new ClassScores(manifest.labels, probabilities[i - from], arranged[i].truncated());
+                probabilities[order[i]] = batch[i - from];
             }
         }
-        return java.util.Arrays.asList(scores);
+        return probabilities;
     }
 
     @Override

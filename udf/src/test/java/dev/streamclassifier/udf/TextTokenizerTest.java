@@ -73,4 +73,34 @@ class TextTokenizerTest {
         own.close();
         own.close();
     }
+
+    @Test
+    void readsALongTextAsOverlappingWindowsEachFramedBySpecialTokens() {
+        String text = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                + "sixteen seventeen eighteen nineteen twenty twenty-one";
+        TextTokenizer.TokenizedText whole = tokenizer.encodeWindows(text, 1, 0, 0)[0];
+        TextTokenizer.TokenizedText[] windows = tokenizer.encodeWindows(text, 10, 0, 4);
+
+        assertThat(whole.length()).isEqualTo(16);
+        assertThat(windows).as("23 text tokens in windows of 14 that start 10 apart").hasSize(2);
+        for (TextTokenizer.TokenizedText window : windows) {
+            assertThat(window.length()).isLessThanOrEqualTo(16);
+            assertThat(window.ids()[0]).isEqualTo(101);
+            assertThat(window.ids()[window.length() - 1]).isEqualTo(102);
+            assertThat(window.attentionMask()).containsOnly(1);
+        }
+        // 14 tokens per window, 4 of them shared with the window before: the second starts 10 tokens in.
+        assertThat(windows[1].ids()[1]).isEqualTo(windows[0].ids()[11]);
+        assertThat(windows[windows.length - 1].truncated()).isFalse();
+        assertThat(tokenizer.encodeWindows(text, 1, 0, 4)).as("one window at most").hasSize(1)
+                .satisfies(one -> assertThat(one[0].truncated()).isTrue());
+        assertThat(tokenizer.encodeWindows("hello world", 10, 0, 4)).hasSize(1);
+        TextTokenizer.TokenizedText[] small = tokenizer.encodeWindows(text, 10, 6, 1);
+        assertThat(small).as("windows of 4 text tokens, 3 apart, over 23 tokens: 1 + ceil(19 / 3)").hasSize(8);
+        assertThat(small).allSatisfy(window -> assertThat(window.length()).isLessThanOrEqualTo(6));
+        TextTokenizer.TokenizedText[] capped = tokenizer.encodeWindows(text, 3, 6, 1);
+        assertThat(capped).as("capped at 3 windows, the text goes on").hasSize(3);
+        assertThat(capped[2].truncated()).isTrue();
+        assertThat(capped[2].ids()[1]).as("the third window starts 6 text tokens in").isEqualTo(small[2].ids()[1]);
+    }
 }

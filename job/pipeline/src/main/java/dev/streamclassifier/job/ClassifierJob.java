@@ -12,8 +12,10 @@ import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.event.OutboundRecord;
 import dev.streamclassifier.job.event.RawRecord;
 import dev.streamclassifier.job.event.TextEvent;
+import dev.streamclassifier.job.kafka.ByInputKey;
 import dev.streamclassifier.job.kafka.KafkaCheck;
 import dev.streamclassifier.job.kafka.KafkaSources;
+import dev.streamclassifier.job.registry.SchemaRegistry;
 import dev.streamclassifier.job.sink.OutputSink;
 import dev.streamclassifier.job.sink.OversizedRecordFilter;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -61,14 +63,17 @@ public final class ClassifierJob {
     }
 
     /**
-     * Opens every model once and checks Kafka (reachable, topics exist, transaction timeout allowed), so that a job
-     * that would fail on its first record fails here, saying what to fix.
+     * Opens every model once and checks Kafka (reachable, topics exist, transaction timeout allowed) and the schema
+     * registry if one is used, so that a job that would fail on its first record fails here, saying what to fix.
      *
      * @throws IllegalArgumentException naming each problem
      */
     public static void checkBeforeStart(JobConfig config) {
         ModelCheck.check(config.classify());
         KafkaCheck.check(config.sources().client(), config.kafkaRequirements());
+        if (config.usesRegistry()) {
+            new SchemaRegistry(config.decode().registry()).check();
+        }
     }
 
     /** Checkpointing (with it, the exactly-once commits) and network buffering, as the settings say. */
@@ -109,12 +114,13 @@ public final class ClassifierJob {
             throw new IllegalArgumentException("No event kind has a task: nothing to read");
         }
         int parallelism = config.parallelism().orElse(env.getParallelism());
-        // Rebalance: spreads topics with few partitions over every classifier, and (unlike a forward edge) lets
-        // unaligned checkpoint barriers overtake the records queued in front of the classifier.
+        // Keyed by the input record's key: a key's events meet one classifier, in order, and leave it in order on the
+        // pointwise edge to the sink, while topics with few partitions still spread over every classifier. Like any
+        // exchange (unlike a forward edge) it lets unaligned checkpoint barriers overtake the queued records.
         SingleOutputStreamOperator<TextEvent> decoded = raw
-                .rebalance()
-                .map(new DecodeFunction(config.formats(), config.classify().output().deadLetterTopic(),
-                        config.classify().output().maxRecordBytes()))
+                .keyBy(new ByInputKey())
+                .map(new DecodeFunction(config.decode(), config.classify().output().deadLetterTopic(),
+                        config.classify().output().maxRecordBytes(), config.classify().output().encoding()))
                 .name("decode").uid("decode")
                 .setParallelism(parallelism);
         SingleOutputStreamOperator<OutboundRecord> classified = decoded

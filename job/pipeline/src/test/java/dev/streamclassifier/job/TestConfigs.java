@@ -3,14 +3,20 @@ package dev.streamclassifier.job;
 import dev.streamclassifier.job.classify.BatchSettings;
 import dev.streamclassifier.job.classify.ClassifySettings;
 import dev.streamclassifier.job.classify.ModelSettings;
+import dev.streamclassifier.job.classify.OutputKey;
 import dev.streamclassifier.job.classify.OutputSettings;
 import dev.streamclassifier.job.classify.TaskPlan;
 import dev.streamclassifier.job.classify.TaskSpec;
+import dev.streamclassifier.job.config.JobConfig;
 import dev.streamclassifier.job.config.JobOptions;
+import dev.streamclassifier.job.decode.DecodeSettings;
 import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.event.RawRecord;
+import dev.streamclassifier.job.sink.Encoding;
+import dev.streamclassifier.job.sink.OutputFormat;
 import dev.streamclassifier.udf.BatchShape;
 import dev.streamclassifier.udf.ExecutionDevice;
+import org.apache.flink.configuration.Configuration;
 
 import java.time.Duration;
 import java.util.List;
@@ -45,8 +51,23 @@ public final class TestConfigs {
         return new ModelSettings(null, ExecutionDevice.CPU, 1, false);
     }
 
+    /** Every class's score, the whole text unmasked, keyed by the input key, Avro single-object encoded. */
     public static OutputSettings output() {
-        return new OutputSettings(true, 10_000, 0, REVIEW, DEAD_LETTERS, MAX_RECORD_BYTES);
+        return output(10_000, 0);
+    }
+
+    public static OutputSettings output(int maxTextChars, int topScores) {
+        return new OutputSettings(true, maxTextChars, topScores, REVIEW, DEAD_LETTERS, MAX_RECORD_BYTES, false,
+                OutputKey.parse("input"), new Encoding(OutputFormat.AVRO));
+    }
+
+    /** How the job decodes with its default options, changed by {@code options} ({@code key, value, ...}). */
+    public static DecodeSettings decode(String... options) {
+        Configuration configuration = new Configuration().set(JobOptions.BOOTSTRAP_SERVERS, "localhost:9092");
+        for (int i = 0; i < options.length; i += 2) {
+            configuration.setString(options[i], options[i + 1]);
+        }
+        return JobConfig.from(configuration).decode();
     }
 
     public static ClassifySettings classify(int maxBatchSize, Duration maxBatchDelay) {

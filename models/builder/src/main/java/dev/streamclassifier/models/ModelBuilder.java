@@ -21,6 +21,7 @@ public final class ModelBuilder {
                 case "assemble" -> AssembleCommand.run(CommandLine.parse(rest));
                 case "train" -> TrainCommand.run(CommandLine.parse(rest));
                 case "eval" -> EvalCommand.run(CommandLine.parse(rest));
+                case "long-eval" -> LongTextEvalCommand.run(CommandLine.parse(rest));
                 case "inspect" -> InspectCommand.run(CommandLine.parse(rest));
                 case "compare" -> CompareCommand.run(CommandLine.parse(rest));
                 case "create" -> CreateCommand.run(CommandLine.parse(rest));
@@ -45,6 +46,8 @@ public final class ModelBuilder {
                   create   --spec TASK.yaml [--out models/heads]     a classifier from one sentence (+ examples) per class
                   create   --benchmark --data FILE [--shots 0,8]     zero/k-shot prototypes on train's validation split
                   eval     --model NAME --data FILE [--json]         figures, report.md and PNG plots
+                  long-eval --model NAME --data FILE --filler FILE [--policies 1x0,6x32] [--aggregation max]
+                                                             long texts: windows against truncation, accuracy and cost
                   inspect  --model NAME                              manifest, labels, inputs, size, checksum
                   compare  --name TASK --data FILE [--candidates a,b] encoders side by side: accuracy and texts/s
                   assemble [--heads models/heads] [--out DIR]        build model.onnx for every head (mvn does this)

@@ -142,6 +142,34 @@ final class Plots {
         chart.write(file);
     }
 
+    /** One way of reading long texts: its name, its cost against truncation's and its accuracy. */
+    record CostPoint(String name, double relativeCost, double accuracy) {}
+
+    /** Accuracy against cost, one labelled point per reading, with the 1.5x cost line drawn for reference. */
+    static void accuracyVsCost(List<CostPoint> points, String title, Path file) throws IOException {
+        double costTo = Math.max(2, Math.ceil(points.stream().mapToDouble(CostPoint::relativeCost).max().orElse(1)));
+        double lowest = points.stream().mapToDouble(CostPoint::accuracy).min().orElse(0);
+        Chart chart = new Chart(title, "cost per text, x truncation's", "accuracy");
+        chart.xTo = costTo;
+        chart.yFrom = Math.max(0, Math.floor(lowest * 10) / 10 - 0.1);
+        chart.drawGrid();
+        Graphics2D g = chart.graphics;
+        g.setColor(ORANGE);
+        g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1, new float[] {6, 6}, 0));
+        g.drawLine(chart.x(1.5), chart.y(chart.yFrom), chart.x(1.5), chart.y(1));
+        g.setStroke(new BasicStroke(1f));
+        for (CostPoint point : points) {
+            g.setColor(BLUE);
+            g.fillOval(chart.x(point.relativeCost()) - 5, chart.y(point.accuracy()) - 5, 10, 10);
+            g.setColor(INK);
+            g.drawString(String.format(Locale.ROOT, "%s (%.3f)", point.name(), point.accuracy()),
+                    chart.x(point.relativeCost()) + 8, chart.y(point.accuracy()) - 6);
+        }
+        g.drawString("points: windows x tokens per window (0: the model's window); dashed: 1.5x truncation's cost",
+                chart.left, chart.height - 12);
+        chart.write(file);
+    }
+
     private static Graphics2D canvas(BufferedImage image) {
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -168,7 +196,7 @@ final class Plots {
         return cut + "…";
     }
 
-    /** A square unit chart: x in [0, 1], y in [yFrom, 1], with axes, grid and labels. */
+    /** A square chart: x in [0, xTo], y in [yFrom, 1], with axes, grid and labels. */
     private static final class Chart {
         final int width = 720;
         final int height = 600;
@@ -180,6 +208,7 @@ final class Plots {
         final String xLabel;
         final String yLabel;
         double yFrom = 0;
+        double xTo = 1;
         private boolean gridDrawn;
 
         Chart(String title, String xLabel, String yLabel) {
@@ -189,7 +218,7 @@ final class Plots {
         }
 
         int x(double value) {
-            return left + (int) Math.round(value * plot);
+            return left + (int) Math.round(value / xTo * plot);
         }
 
         int y(double value) {
@@ -201,11 +230,11 @@ final class Plots {
             Graphics2D g = graphics;
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             for (int i = 0; i <= 10; i++) {
-                double fx = i / 10.0;
+                double fx = xTo * i / 10.0;
                 double fy = yFrom + (1 - yFrom) * i / 10.0;
                 g.setColor(GRID);
                 g.drawLine(x(fx), y(yFrom), x(fx), y(1));
-                g.drawLine(x(0), y(fy), x(1), y(fy));
+                g.drawLine(x(0), y(fy), x(xTo), y(fy));
                 g.setColor(INK);
                 String xs = String.format(Locale.ROOT, "%.1f", fx);
                 g.drawString(xs, x(fx) - g.getFontMetrics().stringWidth(xs) / 2, y(yFrom) + 18);
@@ -215,7 +244,7 @@ final class Plots {
             g.setColor(INK);
             g.drawRect(x(0), y(1), plot, plot);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-            g.drawString(xLabel, x(0.5) - g.getFontMetrics().stringWidth(xLabel) / 2, y(yFrom) + 42);
+            g.drawString(xLabel, x(xTo / 2) - g.getFontMetrics().stringWidth(xLabel) / 2, y(yFrom) + 42);
             AffineTransform original = g.getTransform();
             g.translate(22, y((1 + yFrom) / 2) + g.getFontMetrics().stringWidth(yLabel) / 2);
             g.rotate(-Math.PI / 2);

@@ -78,7 +78,7 @@ final class BatchInference {
             texts.add(batch.get(i).text);
         }
         try {
-            return classifier.classify(texts);
+            return classifier.classify(texts, task.windows());
         } catch (Exception batchFailure) {
             LOG.warn("Classifier {} failed on a batch of {} ({}); retrying each text alone", task.modelName(),
                     texts.size(), batchFailure.getMessage());
@@ -86,7 +86,7 @@ final class BatchInference {
             int failed = 0;
             for (int m = 0; m < members.size(); m++) {
                 try {
-                    scores.add(classifier.classify(List.of(texts.get(m))).get(0));
+                    scores.add(classifier.classify(List.of(texts.get(m)), task.windows()).get(0));
                 } catch (Exception textFailure) {
                     failed++;
                     scores.add(null);

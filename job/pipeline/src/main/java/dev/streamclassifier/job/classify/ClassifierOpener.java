@@ -6,6 +6,7 @@ import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.ModelDirectory;
 import dev.streamclassifier.udf.ModelManifest;
 import dev.streamclassifier.udf.TextClassifier;
+import dev.streamclassifier.udf.WindowPolicy;
 
 import java.io.Serializable;
 import java.util.List;
@@ -32,8 +33,8 @@ public interface ClassifierOpener extends Serializable {
             }
 
             @Override
-            public List<ClassScores> classify(List<String> texts) throws Exception {
-                return classifier.classify(texts, shape);
+            public List<ClassScores> classify(List<String> texts, WindowPolicy windows) throws Exception {
+                return classifier.classify(texts, shape, windows);
             }
 
             @Override

@@ -24,6 +24,7 @@ final class ClassifyMetrics {
     private final Counter deadLetters;
     private final Counter needsReview;
     private final Counter truncated;
+    private final Counter piiMasked;
     private final Histogram batchSize;
     private final Histogram inferenceMicros;
     private final Histogram endToEndMillis;
@@ -38,6 +39,7 @@ final class ClassifyMetrics {
         deadLetters = group.counter("deadLetters");
         needsReview = group.counter("needsReview");
         truncated = group.counter("truncatedInputs");
+        piiMasked = group.counter("piiMasked");
         batchSize = group.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         inferenceMicros = group.histogram("inferenceMicros", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         endToEndMillis = group.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -69,6 +71,7 @@ final class ClassifyMetrics {
         if (labelled.truncated()) {
             truncated.inc();
         }
+        piiMasked.inc(labelled.piiMasked());
         this.endToEndMillis.update(Math.max(0, endToEndMillis));
         recordsOut.inc(labelled.records().size());
     }

@@ -3,13 +3,13 @@ package dev.streamclassifier.job.classify;
 import dev.streamclassifier.job.classify.BatchInference.TaskScore;
 import dev.streamclassifier.job.event.OutboundRecord;
 import dev.streamclassifier.job.event.TextEvent;
+import dev.streamclassifier.job.sink.RecordEncoder;
+import dev.streamclassifier.job.text.PiiMasker;
 import dev.streamclassifier.schemas.ClassifiedEvent;
 import dev.streamclassifier.schemas.Prediction;
-import dev.streamclassifier.schemas.SingleObjectCodec;
 import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.ModelManifest;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,7 +29,8 @@ import java.util.function.Function;
 final class Labeller {
     private final Map<String, ResolvedTask> tasks = new HashMap<>();
     private final OutputSettings output;
-    private final SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+    private final RecordEncoder<ClassifiedEvent> encoder;
+    private final PiiMasker masker = new PiiMasker();
 
     /** A task with its threshold (the task's own, else its model's) and its model's manifest. */
     private record ResolvedTask(TaskSpec spec, float threshold, ModelManifest manifest) {}
@@ -37,10 +38,11 @@ final class Labeller {
     /**
      * What labelling an event produced, for the records to emit and the metrics to count.
      *
+     * @param piiMasked how many values were masked in the copied text
      * @param tooLarge why no record could be made within the record limit (then {@code records} is empty), or null
      */
     record Labelled(List<OutboundRecord> records, List<Prediction> predictions, boolean needsReview,
-            boolean truncated, String tooLarge) {}
+            boolean truncated, int piiMasked, String tooLarge) {}
 
     /** @param manifests the manifest of each model the tasks use */
     Labeller(TaskPlan plan, Function<String, ModelManifest> manifests, OutputSettings output) {
@@ -50,6 +52,7 @@ final class Labeller {
                     task.threshold() != null ? task.threshold() : manifest.threshold, manifest));
         }
         this.output = output;
+        this.encoder = output.encoding().encoder(ClassifiedEvent.getClassSchema());
     }
 
     /**
@@ -61,13 +64,25 @@ final class Labeller {
         List<Prediction> predictions = new ArrayList<>(scores.size());
         boolean truncated = false;
         boolean needsReview = false;
+        int windows = 1;
         for (TaskScore taskScore : scores) {
             ResolvedTask task = tasks.get(taskScore.task().name());
             Prediction prediction = prediction(task, taskScore.score());
             predictions.add(prediction);
             truncated |= taskScore.score().truncated();
+            windows = Math.max(windows, taskScore.score().windows());
             needsReview |= prediction.getScore() < prediction.getThreshold()
                     || prediction.getLabel().equals(task.spec().reviewLabel());
+        }
+        String text = null;
+        int masked = 0;
+        if (output.includeText()) {
+            text = clip(event.text);
+            if (output.maskPii()) {
+                PiiMasker.Masked result = masker.mask(text);
+                text = result.text();
+                masked = result.count();
+            }
         }
         ClassifiedEvent classified = ClassifiedEvent.newBuilder()
                 .setSourceKind(event.kind.sourceKind())
@@ -75,8 +90,10 @@ final class Labeller {
                 .setSourceTopic(event.topic == null ? "" : event.topic)
                 .setSourcePartition(event.partition)
                 .setSourceOffset(event.offset)
-                .setText(output.includeText() ? clip(event.text) : null)
+                .setText(text)
                 .setTruncated(truncated)
+                .setWindows(windows)
+                .setAttributes(event.attributes())
                 .setPredictions(predictions)
                 .setNeedsReview(needsReview)
                 .setEventTime(Instant.ofEpochMilli(event.eventTime))
@@ -84,20 +101,49 @@ final class Labeller {
                 .setInferenceMicros(inferenceMicros)
                 .setBatchSize(batchSize)
                 .build();
-        byte[] key = event.id.getBytes(StandardCharsets.UTF_8);
-        byte[] value = codec.encode(classified);
-        if (key.length + value.length > output.maxRecordBytes()) {
+        byte[] key = output.key().of(event);
+        Set<String> topics = topicsOf(needsReview, predictions);
+        Map<String, byte[]> values = encode(classified, topics);
+        if (key.length + largest(values) > output.maxRecordBytes()) {
             // Many classes' scores or a long text: the predictions are what the event is for, so they stay.
             classified.setText(null);
             predictions.forEach(prediction -> prediction.setScores(Map.of(prediction.getLabel(),
                     prediction.getScore())));
-            value = codec.encode(classified);
-            if (key.length + value.length > output.maxRecordBytes()) {
-                return new Labelled(List.of(), predictions, needsReview, truncated, "its labelled event takes "
-                        + (key.length + value.length) + " bytes without text and scores, over sink.max-record-bytes ("
-                        + output.maxRecordBytes() + "); its id alone is " + key.length + " bytes");
+            values = encode(classified, topics);
+            if (key.length + largest(values) > output.maxRecordBytes()) {
+                return new Labelled(List.of(), predictions, needsReview, truncated, masked, "its labelled event "
+                        + "takes " + (key.length + largest(values)) + " bytes without text and scores, over "
+                        + "sink.max-record-bytes (" + output.maxRecordBytes() + "); its key alone is " + key.length
+                        + " bytes");
             }
         }
+        List<OutboundRecord> records = new ArrayList<>(topics.size());
+        for (String topic : topics) {
+            records.add(new OutboundRecord(topic, key, values.get(topic))
+                    .withHeaders(event.headerNames, event.headerValues));
+        }
+        return new Labelled(records, predictions, needsReview, truncated, masked, null);
+    }
+
+    /** The event's bytes for each topic: the same bytes unless the encoding names a registry subject by topic. */
+    private Map<String, byte[]> encode(ClassifiedEvent classified, Set<String> topics) {
+        Map<String, byte[]> values = new HashMap<>();
+        byte[] shared = null;
+        for (String topic : topics) {
+            if (shared == null || output.encoding().dependsOnTopic()) {
+                shared = encoder.encode(classified, topic);
+            }
+            values.put(topic, shared);
+        }
+        return values;
+    }
+
+    private static int largest(Map<String, byte[]> values) {
+        return values.values().stream().mapToInt(value -> value.length).max().orElse(0);
+    }
+
+    /** The review topic, or each of the tasks' topics once. */
+    private Set<String> topicsOf(boolean needsReview, List<Prediction> predictions) {
         Set<String> topics = new LinkedHashSet<>();
         if (needsReview) {
             topics.add(output.reviewTopic());
@@ -106,11 +152,7 @@ final class Labeller {
                 topics.add(tasks.get(prediction.getTask()).spec().outputTopic());
             }
         }
-        List<OutboundRecord> records = new ArrayList<>(topics.size());
-        for (String topic : topics) {
-            records.add(new OutboundRecord(topic, key, value));
-        }
-        return new Labelled(records, predictions, needsReview, truncated, null);
+        return topics;
     }
 
     private Prediction prediction(ResolvedTask task, ClassScores score) {

@@ -1,5 +1,7 @@
 package dev.streamclassifier.job.classify;
 
+import dev.streamclassifier.job.sink.Encoding;
+
 import java.io.Serializable;
 
 /**
@@ -11,6 +13,10 @@ import java.io.Serializable;
  * @param reviewTopic where events go when any prediction is unsure or is its task's review label
  * @param deadLetterTopic where inputs that cannot be classified go, with the reason
  * @param maxRecordBytes the most an output record may take, key and value together
+ * @param maskPii whether e-mail addresses, phone, card and account numbers are masked in the copied text
+ * @param key what keys each output record
+ * @param encoding how output records are encoded
  */
 public record OutputSettings(boolean includeText, int maxTextChars, int topScores, String reviewTopic,
-        String deadLetterTopic, int maxRecordBytes) implements Serializable {}
+        String deadLetterTopic, int maxRecordBytes, boolean maskPii, OutputKey key, Encoding encoding)
+        implements Serializable {}

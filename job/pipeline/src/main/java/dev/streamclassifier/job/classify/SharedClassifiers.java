@@ -4,6 +4,7 @@ import dev.streamclassifier.udf.BatchClassifier;
 import dev.streamclassifier.udf.BatchShape;
 import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.ModelManifest;
+import dev.streamclassifier.udf.WindowPolicy;
 
 import java.util.HashMap;
 import java.util.List;
@@ -67,8 +68,8 @@ final class SharedClassifiers {
                 }
 
                 @Override
-                public List<ClassScores> classify(List<String> texts) throws Exception {
-                    return classifier.classify(texts);
+                public List<ClassScores> classify(List<String> texts, WindowPolicy windows) throws Exception {
+                    return classifier.classify(texts, windows);
                 }
 
                 @Override

@@ -3,17 +3,26 @@ package dev.streamclassifier.job.config;
 import dev.streamclassifier.job.classify.BatchSettings;
 import dev.streamclassifier.job.classify.ClassifySettings;
 import dev.streamclassifier.job.classify.ModelSettings;
+import dev.streamclassifier.job.classify.OutputKey;
 import dev.streamclassifier.job.classify.OutputSettings;
 import dev.streamclassifier.job.classify.TaskPlan;
 import dev.streamclassifier.job.classify.TaskSpec;
+import dev.streamclassifier.job.decode.DecodeSettings;
 import dev.streamclassifier.job.decode.InputFormat;
+import dev.streamclassifier.job.decode.JsonMapping;
 import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.kafka.KafkaClientSettings;
 import dev.streamclassifier.job.kafka.KafkaRequirements;
 import dev.streamclassifier.job.kafka.SourceSettings;
+import dev.streamclassifier.job.registry.RegistrySettings;
+import dev.streamclassifier.job.registry.SubjectStrategy;
+import dev.streamclassifier.job.sink.Encoding;
+import dev.streamclassifier.job.sink.OutputFormat;
 import dev.streamclassifier.job.sink.SinkSettings;
 import dev.streamclassifier.udf.BatchShape;
 import dev.streamclassifier.udf.ExecutionDevice;
+import dev.streamclassifier.udf.WindowPolicy;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
@@ -33,7 +42,7 @@ import java.util.Set;
  *
  * @param parallelism of the decode, classify and write operators; empty: the Flink environment's
  */
-public record JobConfig(SourceSettings sources, Map<EventKind, InputFormat> formats, ClassifySettings classify,
+public record JobConfig(SourceSettings sources, DecodeSettings decode, ClassifySettings classify,
         SinkSettings sink, CheckpointSettings checkpoints, OptionalInt parallelism) {
 
     /**
@@ -46,8 +55,10 @@ public record JobConfig(SourceSettings sources, Map<EventKind, InputFormat> form
         KafkaClientSettings client = new KafkaClientSettings(configuration.get(JobOptions.BOOTSTRAP_SERVERS),
                 kafkaProperties(configuration));
         return new JobConfig(
-                new SourceSettings(client, configuration.get(JobOptions.GROUP_ID), inputTopics(configuration)),
-                inputFormats(configuration),
+                new SourceSettings(client, configuration.get(JobOptions.GROUP_ID), inputTopics(configuration),
+                        configuration.get(JobOptions.OUTPUT_HEADERS)),
+                new DecodeSettings(inputFormats(configuration), jsonMappings(configuration),
+                        configuration.get(JobOptions.STRIP_QUOTED_REPLIES), registry(configuration)),
                 new ClassifySettings(
                         taskPlan(configuration),
                         new BatchSettings(configuration.get(JobOptions.MAX_BATCH_SIZE),
@@ -63,7 +74,10 @@ public record JobConfig(SourceSettings sources, Map<EventKind, InputFormat> form
                                 configuration.get(JobOptions.TOP_SCORES),
                                 configuration.get(JobOptions.REVIEW_TOPIC),
                                 configuration.get(JobOptions.DEAD_LETTER_TOPIC),
-                                configuration.get(JobOptions.MAX_RECORD_BYTES))),
+                                configuration.get(JobOptions.MAX_RECORD_BYTES),
+                                configuration.get(JobOptions.MASK_PII),
+                                OutputKey.parse(configuration.get(JobOptions.OUTPUT_KEY)),
+                                encoding(configuration))),
                 new SinkSettings(client, deliveryGuarantee(configuration),
                         configuration.get(JobOptions.TRANSACTIONAL_ID_PREFIX),
                         configuration.get(JobOptions.TRANSACTION_TIMEOUT),
@@ -128,6 +142,60 @@ public record JobConfig(SourceSettings sources, Map<EventKind, InputFormat> form
         return formats;
     }
 
+    /** How JSON of each kind is read: the job's own field names unless json.KIND.* say otherwise. */
+    static Map<EventKind, JsonMapping> jsonMappings(Configuration configuration) {
+        String separator = configuration.get(JobOptions.JSON_TEXT_SEPARATOR);
+        Map<EventKind, JsonMapping> mappings = new EnumMap<>(EventKind.class);
+        mappings.put(EventKind.EMAIL, new JsonMapping(configuration.get(JobOptions.EMAIL_JSON_ID),
+                configuration.get(JobOptions.EMAIL_JSON_TEXT), separator, configuration.get(JobOptions.EMAIL_JSON_TIME),
+                configuration.get(JobOptions.EMAIL_JSON_ATTRIBUTES)));
+        mappings.put(EventKind.TICKET, new JsonMapping(configuration.get(JobOptions.TICKET_JSON_ID),
+                configuration.get(JobOptions.TICKET_JSON_TEXT), separator,
+                configuration.get(JobOptions.TICKET_JSON_TIME), configuration.get(JobOptions.TICKET_JSON_ATTRIBUTES)));
+        mappings.put(EventKind.CHAT, new JsonMapping(configuration.get(JobOptions.CHAT_JSON_ID),
+                configuration.get(JobOptions.CHAT_JSON_TEXT), separator, configuration.get(JobOptions.CHAT_JSON_TIME),
+                configuration.get(JobOptions.CHAT_JSON_ATTRIBUTES)));
+        return mappings;
+    }
+
+    static Encoding encoding(Configuration configuration) {
+        return new Encoding(OutputFormat.parse(configuration.get(JobOptions.OUTPUT_FORMAT)), registry(configuration));
+    }
+
+    static RegistrySettings registry(Configuration configuration) {
+        return new RegistrySettings(configuration.get(JobOptions.REGISTRY_URL),
+                configuration.get(JobOptions.REGISTRY_USER_INFO),
+                SubjectStrategy.parse(configuration.get(JobOptions.REGISTRY_SUBJECT_STRATEGY)),
+                configuration.get(JobOptions.REGISTRY_MAX_BACKOFF), RegistrySettings.NONE.requestTimeout());
+    }
+
+    /** Whether any input topic or the output is registry-framed: then the registry must answer at start-up. */
+    public boolean usesRegistry() {
+        return decode.formats().containsValue(InputFormat.REGISTRY_AVRO)
+                || classify.output().encoding().format() == OutputFormat.REGISTRY_AVRO;
+    }
+
+    /** How a task reads a long text: its window size, window cap and aggregation, and the job's overlap. */
+    static WindowPolicy windows(Configuration configuration, String task) {
+        WindowPolicy.Aggregation aggregation = WindowPolicy.Aggregation.parse(
+                configuration.get(JobOptions.TASK_WINDOW_AGGREGATION).getOrDefault(task, "mean"));
+        return new WindowPolicy(count(configuration, JobOptions.TASK_MAX_WINDOWS, task, 1),
+                count(configuration, JobOptions.TASK_WINDOW_TOKENS, task, 0),
+                configuration.get(JobOptions.WINDOW_OVERLAP), aggregation,
+                configuration.get(JobOptions.TASK_BENIGN_LABELS).get(task));
+    }
+
+    private static int count(Configuration configuration, ConfigOption<Map<String, String>> option, String task,
+            int fallback) {
+        String value = configuration.get(option).get(task);
+        try {
+            return value == null ? fallback : Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option.key() + " must map tasks to whole numbers, e.g. moderation:16, "
+                    + "not " + task + ":" + value, e);
+        }
+    }
+
     static Map<EventKind, List<String>> tasksByKind(Configuration configuration) {
         Map<EventKind, List<String>> tasks = new EnumMap<>(EventKind.class);
         tasks.put(EventKind.EMAIL, clean(configuration.get(JobOptions.EMAIL_TASKS)));
@@ -159,7 +227,8 @@ public record JobConfig(SourceSettings sources, Map<EventKind, InputFormat> form
             String threshold = thresholds.get(name);
             tasks.add(new TaskSpec(name, models.get(name),
                     topics.getOrDefault(name, configuration.get(JobOptions.ROUTING_TOPIC)),
-                    threshold == null ? null : Float.parseFloat(threshold), reviewLabels.get(name)));
+                    threshold == null ? null : Float.parseFloat(threshold), reviewLabels.get(name),
+                    windows(configuration, name)));
         }
         return new TaskPlan(tasks, byKind);
     }

@@ -39,14 +39,58 @@ public final class JobOptions {
             .stringType().defaultValue("chats").withDescription("Input topic of chat messages.");
     public static final ConfigOption<String> EMAILS_FORMAT = ConfigOptions.key("format.emails")
             .stringType().defaultValue("auto")
-            .withDescription("Encoding of the emails topic: avro (single-object), json, or auto (either, told apart "
-                    + "by the first bytes).");
+            .withDescription("Encoding of the emails topic: avro (single-object), json, registry-avro (byte 0 and "
+                    + "a schema id, as registry serializers write; needs registry.url), or auto (any of these, told "
+                    + "apart by the first bytes).");
     public static final ConfigOption<String> TICKETS_FORMAT = ConfigOptions.key("format.tickets")
             .stringType().defaultValue("auto")
-            .withDescription("Encoding of the tickets topic: avro (single-object), json, or auto.");
+            .withDescription("Encoding of the tickets topic: avro, json, registry-avro or auto (see format.emails).");
     public static final ConfigOption<String> CHATS_FORMAT = ConfigOptions.key("format.chats")
             .stringType().defaultValue("auto")
-            .withDescription("Encoding of the chats topic: avro (single-object), json, or auto.");
+            .withDescription("Encoding of the chats topic: avro, json, registry-avro or auto (see format.emails).");
+
+    public static final ConfigOption<String> REGISTRY_URL = ConfigOptions.key("registry.url")
+            .stringType().noDefaultValue()
+            .withDescription("Root of a Confluent-compatible schema registry API, for registry-avro topics and "
+                    + "output: e.g. http://registry:8081 (Confluent, Karapace, Redpanda) or "
+                    + "http://registry:8080/apis/ccompat/v7 (Apicurio).");
+    public static final ConfigOption<String> REGISTRY_USER_INFO = ConfigOptions.key("registry.basic-auth.user-info")
+            .stringType().noDefaultValue()
+            .withDescription("user:password for the registry's HTTP basic authentication; put it in a secret and "
+                    + "pass it through the environment, not in a file under version control.");
+    public static final ConfigOption<String> REGISTRY_SUBJECT_STRATEGY = ConfigOptions
+            .key("registry.subject-strategy").stringType().defaultValue("topic")
+            .withDescription("Subject an output schema is registered under: topic (<topic>-value), record (the "
+                    + "record's full name) or topic-record (<topic>-<record full name>), as Confluent's serializers "
+                    + "name them.");
+    public static final ConfigOption<Duration> REGISTRY_MAX_BACKOFF = ConfigOptions.key("registry.max-backoff")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("While the registry cannot be reached, records wait (none is dead-lettered for it) and "
+                    + "requests are retried at growing intervals up to this one.");
+
+    public static final ConfigOption<String> EMAIL_JSON_ID = jsonId("email");
+    public static final ConfigOption<List<String>> EMAIL_JSON_TEXT = jsonText("email", "/subject", "/body");
+    public static final ConfigOption<String> EMAIL_JSON_TIME = jsonTime("email", "/receivedAt");
+    public static final ConfigOption<Map<String, String>> EMAIL_JSON_ATTRIBUTES = jsonAttributes("email",
+            Map.of("from", "/from"));
+    public static final ConfigOption<String> TICKET_JSON_ID = jsonId("ticket");
+    public static final ConfigOption<List<String>> TICKET_JSON_TEXT = jsonText("ticket", "/subject", "/description");
+    public static final ConfigOption<String> TICKET_JSON_TIME = jsonTime("ticket", "/createdAt");
+    public static final ConfigOption<Map<String, String>> TICKET_JSON_ATTRIBUTES = jsonAttributes("ticket",
+            Map.of("customerId", "/customerId", "channel", "/channel"));
+    public static final ConfigOption<String> CHAT_JSON_ID = jsonId("chat");
+    public static final ConfigOption<List<String>> CHAT_JSON_TEXT = jsonText("chat", "/text");
+    public static final ConfigOption<String> CHAT_JSON_TIME = jsonTime("chat", "/sentAt");
+    public static final ConfigOption<Map<String, String>> CHAT_JSON_ATTRIBUTES = jsonAttributes("chat",
+            Map.of("userId", "/userId", "conversationId", "/conversationId"));
+    public static final ConfigOption<String> JSON_TEXT_SEPARATOR = ConfigOptions.key("json.text-separator")
+            .stringType().defaultValue("\n")
+            .withDescription("Joins the text parts a JSON mapping names (a subject and a body, say).");
+    public static final ConfigOption<Boolean> STRIP_QUOTED_REPLIES = ConfigOptions.key("email.strip-quoted-replies")
+            .booleanType().defaultValue(false)
+            .withDescription("Leave out of an email's text what it quotes (lines starting with >, an 'On ... wrote:' "
+                    + "line and what follows, a forwarded original) and its signature: the model then reads what "
+                    + "the sender wrote, and a long thread fits the window.");
 
     public static final ConfigOption<String> ROUTING_TOPIC = ConfigOptions.key("topic.routing")
             .stringType().defaultValue("routing")
@@ -88,6 +132,33 @@ public final class JobOptions {
             .mapType().defaultValue(Map.of("scope", "oos"))
             .withDescription("A label per task that sends the event to review whatever its score, as task:label.");
 
+    public static final ConfigOption<Map<String, String>> TASK_MAX_WINDOWS = ConfigOptions.key("task.max-windows")
+            .mapType().defaultValue(Map.of("moderation", "12"))
+            .withDescription("A text longer than its task's window (task.window-tokens) is read from its start as up "
+                    + "to this many overlapping windows, as task:count; unlisted tasks read 1, the start only. The "
+                    + "task combines the windows' scores (task.window-aggregation); the rest of the text is not "
+                    + "read, and the event records the windows read and that the text was cut. The cost of a text "
+                    + "grows with the tokens of its windows: 12 windows of 16 tokens cost about 1.4 times one of "
+                    + "128.");
+    public static final ConfigOption<Map<String, String>> TASK_WINDOW_TOKENS = ConfigOptions.key("task.window-tokens")
+            .mapType().defaultValue(Map.of("moderation", "16"))
+            .withDescription("Tokens per window for a task's long texts, as task:count; unlisted tasks use their "
+                    + "model's window. The encoders average over a window, so one insult in a long window is "
+                    + "diluted by the harmless text around it: moderation reads sentence-sized windows.");
+    public static final ConfigOption<Integer> WINDOW_OVERLAP = ConfigOptions.key("classifier.long-text.overlap-tokens")
+            .intType().defaultValue(4)
+            .withDescription("Tokens a window shares with the one before, so that a phrase one window cuts is whole "
+                    + "in the next.");
+    public static final ConfigOption<Map<String, String>> TASK_WINDOW_AGGREGATION = ConfigOptions
+            .key("task.window-aggregation").mapType().defaultValue(Map.of("moderation", "max"))
+            .withDescription("How a task combines the windows of a long text, as task:mean or task:max; unlisted "
+                    + "tasks take the mean. max takes the window least likely to be the task's benign label "
+                    + "(task.benign-labels): one toxic passage makes a toxic message.");
+    public static final ConfigOption<Map<String, String>> TASK_BENIGN_LABELS = ConfigOptions.key("task.benign-labels")
+            .mapType().defaultValue(Map.of("moderation", "safe"))
+            .withDescription("The label of harmless text per task, as task:label: max aggregation compares windows "
+                    + "by it.");
+
     public static final ConfigOption<Integer> MAX_BATCH_SIZE = ConfigOptions.key("classifier.batch.max-size")
             .intType().defaultValue(32).withDescription("A batch runs as soon as it holds this many events.");
     public static final ConfigOption<Duration> MAX_BATCH_DELAY = ConfigOptions.key("classifier.batch.max-delay")
@@ -126,6 +197,24 @@ public final class JobOptions {
             .key("classifier.include-text.max-chars").intType().defaultValue(10_000)
             .withDescription("Texts copied into labelled events are cut to this many characters, so that a huge "
                     + "input cannot produce an output record larger than Kafka accepts.");
+    public static final ConfigOption<Boolean> MASK_PII = ConfigOptions.key("classifier.include-text.mask-pii")
+            .booleanType().defaultValue(true)
+            .withDescription("Mask e-mail addresses, phone numbers, payment card numbers (Luhn-checked) and IBANs "
+                    + "(mod-97-checked) in the text copied into labelled events; the model still reads the original. "
+                    + "Dead letters keep the raw record, for replay.");
+    public static final ConfigOption<String> OUTPUT_FORMAT = ConfigOptions.key("format.output")
+            .stringType().defaultValue("avro")
+            .withDescription("Encoding of labelled events and dead letters: avro (single-object), json, or "
+                    + "registry-avro (framed for a schema registry: registry.url).");
+    public static final ConfigOption<String> OUTPUT_KEY = ConfigOptions.key("output.key")
+            .stringType().defaultValue("input")
+            .withDescription("Key of each output record: input (the input record's key, so a conversation's or a "
+                    + "customer's events stay in one partition and in order; the event id when it has none), id, or "
+                    + "attribute:NAME (a field the event carries).");
+    public static final ConfigOption<List<String>> OUTPUT_HEADERS = ConfigOptions.key("output.headers")
+            .stringType().asList().defaultValues()
+            .withDescription("Input record headers to copy onto every output record of the same input, e.g. "
+                    + "traceparent;tenant.");
     public static final ConfigOption<Integer> TOP_SCORES = ConfigOptions.key("classifier.output.top-scores")
             .intType().defaultValue(5)
             .withDescription("How many of the best classes' scores each prediction lists (0: every class). Every class "
@@ -165,6 +254,29 @@ public final class JobOptions {
                     + "(parallelism.default on a cluster, the number of cores on a local run).");
 
     private JobOptions() {}
+
+    private static ConfigOption<String> jsonId(String kind) {
+        return ConfigOptions.key("json." + kind + ".id").stringType().defaultValue("/id")
+                .withDescription("JSON pointer to a JSON " + kind + "'s id.");
+    }
+
+    private static ConfigOption<List<String>> jsonText(String kind, String... pointers) {
+        return ConfigOptions.key("json." + kind + ".text").stringType().asList().defaultValues(pointers)
+                .withDescription("JSON pointers to the parts of a JSON " + kind + "'s text, joined in this order; "
+                        + "missing or empty parts are left out, and at least one must hold text.");
+    }
+
+    private static ConfigOption<String> jsonTime(String kind, String pointer) {
+        return ConfigOptions.key("json." + kind + ".time").stringType().defaultValue(pointer)
+                .withDescription("JSON pointer to a JSON " + kind + "'s time (epoch milliseconds or ISO-8601); "
+                        + "missing: the Kafka record's timestamp.");
+    }
+
+    private static ConfigOption<Map<String, String>> jsonAttributes(String kind, Map<String, String> defaults) {
+        return ConfigOptions.key("json." + kind + ".attributes").mapType().defaultValue(defaults)
+                .withDescription("Fields of a JSON " + kind + " carried into its labelled event's attributes, as "
+                        + "name:pointer pairs.");
+    }
 
     /** Every option declared above, in declaration order. */
     public static List<ConfigOption<?>> all() {

@@ -1,8 +1,13 @@
 package dev.streamclassifier.job.config;
 
+import com.fasterxml.jackson.core.JsonPointer;
+import dev.streamclassifier.job.classify.OutputKey;
 import dev.streamclassifier.job.classify.TaskSpec;
+import dev.streamclassifier.job.decode.InputFormat;
 import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.kafka.KafkaRequirements;
+import dev.streamclassifier.job.registry.SubjectStrategy;
+import dev.streamclassifier.job.sink.OutputFormat;
 import dev.streamclassifier.udf.ExecutionDevice;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -12,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -64,6 +70,11 @@ public final class OptionsValidator {
             problems.add("kafka.bootstrap-servers is required, e.g. --kafka.bootstrap-servers localhost:9092");
         }
         check(problems, () -> JobConfig.inputFormats(configuration));
+        check(problems, () -> JobConfig.encoding(configuration));
+        check(problems, () -> OutputKey.parse(configuration.get(JobOptions.OUTPUT_KEY)));
+        checkRegistry(configuration, problems);
+        checkJsonPointers(configuration, problems);
+        atLeast(configuration, JobOptions.WINDOW_OVERLAP, 0, problems);
         check(problems, () -> ExecutionDevice.parse(configuration.get(JobOptions.DEVICE)));
         atLeast(configuration, JobOptions.MAX_BATCH_SIZE, 1, problems);
         if (configuration.get(JobOptions.MAX_BATCH_SIZE) > 4096) {
@@ -98,6 +109,32 @@ public final class OptionsValidator {
         checkSink(configuration, problems);
     }
 
+    private static void checkRegistry(Configuration configuration, List<String> problems) {
+        List<String> framed = new ArrayList<>();
+        try {
+            JobConfig.inputFormats(configuration).forEach((kind, format) -> {
+                if (format == InputFormat.REGISTRY_AVRO) {
+                    framed.add("format." + kind.name().toLowerCase(Locale.ROOT) + "s");
+                }
+            });
+            if (OutputFormat.parse(configuration.get(JobOptions.OUTPUT_FORMAT)) == OutputFormat.REGISTRY_AVRO) {
+                framed.add("format.output");
+            }
+        } catch (IllegalArgumentException e) {
+            return; // reported by the format checks
+        }
+        String url = configuration.get(JobOptions.REGISTRY_URL);
+        if (!framed.isEmpty() && (url == null || url.isBlank())) {
+            problems.add(String.join(", ", framed) + " = registry-avro needs registry.url, the registry's REST "
+                    + "root, e.g. http://registry:8081 or, for Apicurio, http://registry:8080/apis/ccompat/v7");
+        }
+        check(problems, () -> SubjectStrategy.parse(configuration.get(JobOptions.REGISTRY_SUBJECT_STRATEGY)));
+        Duration backoff = configuration.get(JobOptions.REGISTRY_MAX_BACKOFF);
+        if (backoff.isNegative() || backoff.isZero()) {
+            problems.add("registry.max-backoff must be positive, e.g. 30 s");
+        }
+    }
+
     private static void checkTasks(Configuration configuration, List<String> problems) {
         Map<EventKind, List<String>> byKind = JobConfig.tasksByKind(configuration);
         if (byKind.values().stream().allMatch(List::isEmpty)) {
@@ -110,6 +147,10 @@ public final class OptionsValidator {
         } catch (NumberFormatException e) {
             problems.add("task.thresholds must map tasks to numbers between 0 and 1, e.g. routing:0.4 (" + e.getMessage()
                     + ")");
+            return;
+        } catch (IllegalArgumentException e) {
+            problems.add("long texts: " + e.getMessage() + " (task.max-windows, task.window-tokens, "
+                    + "task.window-aggregation with task.benign-labels, classifier.long-text.overlap-tokens)");
             return;
         }
         Set<String> inputs = new HashSet<>(JobConfig.inputTopics(configuration).values());
@@ -167,6 +208,28 @@ public final class OptionsValidator {
                     + "checkpoint.interval (" + formatWithHighestUnit(interval) + ") plus restart time, or "
                     + "transactions expire before they commit");
         }
+    }
+
+    /** Every JSON mapping's pointers must be JSON pointers: {@code /field/nested}, or empty for the whole value. */
+    private static void checkJsonPointers(Configuration configuration, List<String> problems) {
+        JobConfig.jsonMappings(configuration).forEach((kind, mapping) -> {
+            List<String> pointers = new ArrayList<>(mapping.text());
+            pointers.add(mapping.id());
+            pointers.add(mapping.time());
+            pointers.addAll(mapping.attributes().values());
+            for (String pointer : pointers) {
+                try {
+                    JsonPointer.compile(pointer);
+                } catch (IllegalArgumentException e) {
+                    problems.add("json." + kind.name().toLowerCase(Locale.ROOT) + ".*: '" + pointer + "' is not a "
+                            + "JSON pointer (" + e.getMessage() + "): write it as /field or /object/field");
+                }
+            }
+            if (mapping.text().isEmpty()) {
+                problems.add("json." + kind.name().toLowerCase(Locale.ROOT) + ".text names no field: give at least "
+                        + "one JSON pointer to the text");
+            }
+        });
     }
 
     private static void atLeast(Configuration configuration, ConfigOption<Integer> option, int min,

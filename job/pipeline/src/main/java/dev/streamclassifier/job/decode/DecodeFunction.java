@@ -1,14 +1,12 @@
 package dev.streamclassifier.job.decode;
 
-import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.event.RawRecord;
 import dev.streamclassifier.job.event.TextEvent;
 import dev.streamclassifier.job.sink.DeadLetters;
+import dev.streamclassifier.job.sink.Encoding;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.metrics.Counter;
-
-import java.util.Map;
 
 /**
  * Decodes raw input records into {@link TextEvent}s; a record that cannot be decoded becomes an
@@ -18,24 +16,29 @@ import java.util.Map;
 public class DecodeFunction extends RichMapFunction<RawRecord, TextEvent> {
     private static final long serialVersionUID = 1L;
 
-    private final Map<EventKind, InputFormat> formats;
+    private final DecodeSettings settings;
     private final String deadLetterTopic;
     private final int maxRecordBytes;
+    private final Encoding encoding;
     private transient InputDecoder decoder;
     private transient DeadLetters deadLetters;
     private transient Counter decodeFailures;
 
-    /** @param maxRecordBytes the most a dead letter may take; the raw record is cut to fit */
-    public DecodeFunction(Map<EventKind, InputFormat> formats, String deadLetterTopic, int maxRecordBytes) {
-        this.formats = Map.copyOf(formats);
+    /**
+     * @param maxRecordBytes the most a dead letter may take; the raw record is cut to fit
+     * @param encoding how dead letters are encoded
+     */
+    public DecodeFunction(DecodeSettings settings, String deadLetterTopic, int maxRecordBytes, Encoding encoding) {
+        this.settings = settings;
         this.deadLetterTopic = deadLetterTopic;
         this.maxRecordBytes = maxRecordBytes;
+        this.encoding = encoding;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        decoder = new InputDecoder(formats);
-        deadLetters = new DeadLetters(deadLetterTopic, maxRecordBytes);
+        decoder = new InputDecoder(settings);
+        deadLetters = new DeadLetters(deadLetterTopic, maxRecordBytes, encoding);
         decodeFailures = getRuntimeContext().getMetricGroup().counter("deadLetters");
     }
 

@@ -8,6 +8,9 @@ public class OutboundRecord {
     public String topic;
     public byte[] key;
     public byte[] value;
+    /** Headers to write with the record (input headers the job carries through), names and values in step. */
+    public String[] headerNames = new String[0];
+    public byte[][] headerValues = new byte[0][];
 
     public OutboundRecord() {}
 
@@ -15,6 +18,13 @@ public class OutboundRecord {
         this.topic = topic;
         this.key = key;
         this.value = value;
+    }
+
+    /** This record with the headers given, names and values in step. */
+    public OutboundRecord withHeaders(String[] names, byte[][] values) {
+        this.headerNames = names;
+        this.headerValues = values;
+        return this;
     }
 
     @Override

@@ -12,6 +12,9 @@ public class RawRecord {
     public long timestamp;
     public byte[] key;
     public byte[] value;
+    /** The input headers the job carries to its outputs ({@code output.headers}), names and values in step. */
+    public String[] headerNames = new String[0];
+    public byte[][] headerValues = new byte[0][];
 
     public RawRecord() {}
 

@@ -1,5 +1,8 @@
 package dev.streamclassifier.job.event;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * A decoded input reduced to what classification needs: its kind and id, the text to classify, its time, and where it
  * came from (topic, partition, offset, raw bytes), so that a later failure can still produce a complete dead letter.
@@ -16,6 +19,12 @@ public class TextEvent {
     public long offset;
     public byte[] key;
     public byte[] value;
+    /** Input fields carried into the labelled event, names and values in step ({@code attributes} there). */
+    public String[] attributeNames = new String[0];
+    public String[] attributeValues = new String[0];
+    /** The input headers carried to the outputs, names and values in step. */
+    public String[] headerNames = new String[0];
+    public byte[][] headerValues = new byte[0][];
     /** Set instead of the text when decoding failed: the dead letter to write, reason included. */
     public OutboundRecord deadLetter;
 
@@ -31,6 +40,24 @@ public class TextEvent {
         this.offset = source.offset;
         this.key = source.key;
         this.value = source.value;
+        this.headerNames = source.headerNames;
+        this.headerValues = source.headerValues;
+    }
+
+    /** This event with the input fields it carries to its labelled event. */
+    public TextEvent withAttributes(Map<String, String> attributes) {
+        attributeNames = attributes.keySet().toArray(String[]::new);
+        attributeValues = attributes.values().toArray(String[]::new);
+        return this;
+    }
+
+    /** The carried input fields, in the order they were given. */
+    public Map<String, String> attributes() {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        for (int i = 0; i < attributeNames.length; i++) {
+            attributes.put(attributeNames[i], attributeValues[i]);
+        }
+        return attributes;
     }
 
     /** An input that could not be decoded, carrying its dead letter to the classify step. */
@@ -40,6 +67,8 @@ public class TextEvent {
         event.partition = source.partition;
         event.offset = source.offset;
         event.deadLetter = deadLetter;
+        event.headerNames = source.headerNames;
+        event.headerValues = source.headerValues;
         return event;
     }
 

@@ -13,7 +13,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.header.Header;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 
@@ -51,7 +54,7 @@ public final class KafkaSources {
                 .setTopics(settings.topics().get(kind))
                 .setGroupId(settings.groupId())
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new RawRecordDeserializer(kind))
+                .setDeserializer(new RawRecordDeserializer(kind, settings.headers()))
                 .setProperties(user)
                 .setProperty("isolation.level", "read_committed");
         // Kafka's default answers a fetch as soon as one byte is there: under a steady trickle that is a request per
@@ -62,19 +65,38 @@ public final class KafkaSources {
         return builder;
     }
 
-    /** Keeps every record as raw bytes with its coordinates; decoding errors are handled downstream. */
+    /**
+     * Keeps every record as raw bytes with its coordinates, and the headers the job carries through; decoding errors
+     * are handled downstream.
+     */
     static final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
         private static final long serialVersionUID = 1L;
         private final EventKind kind;
+        private final List<String> headers;
 
-        RawRecordDeserializer(EventKind kind) {
+        RawRecordDeserializer(EventKind kind, List<String> headers) {
             this.kind = kind;
+            this.headers = List.copyOf(headers);
         }
 
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
-            out.collect(new RawRecord(kind, record.topic(), record.partition(), record.offset(), record.timestamp(),
-                    record.key(), record.value()));
+            RawRecord raw = new RawRecord(kind, record.topic(), record.partition(), record.offset(),
+                    record.timestamp(), record.key(), record.value());
+            if (!headers.isEmpty()) {
+                List<String> names = new ArrayList<>();
+                List<byte[]> values = new ArrayList<>();
+                for (String name : headers) {
+                    Header header = record.headers().lastHeader(name);
+                    if (header != null) {
+                        names.add(name);
+                        values.add(header.value());
+                    }
+                }
+                raw.headerNames = names.toArray(String[]::new);
+                raw.headerValues = values.toArray(byte[][]::new);
+            }
+            out.collect(raw);
         }
 
         @Override

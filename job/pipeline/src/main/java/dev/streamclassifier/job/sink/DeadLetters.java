@@ -5,7 +5,6 @@ import dev.streamclassifier.job.event.RawRecord;
 import dev.streamclassifier.job.event.TextEvent;
 import dev.streamclassifier.schemas.CutRawRecord;
 import dev.streamclassifier.schemas.DeadLetter;
-import dev.streamclassifier.schemas.SingleObjectCodec;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -31,20 +30,28 @@ public final class DeadLetters {
 
     private final String topic;
     private final int maxRecordBytes;
-    private final SingleObjectCodec<DeadLetter> codec = SingleObjectCodec.of(DeadLetter.getClassSchema());
+    private final RecordEncoder<DeadLetter> encoder;
+
+    /** Avro single-object encoded dead letters. */
+    public DeadLetters(String topic, int maxRecordBytes) {
+        this(topic, maxRecordBytes, new Encoding(OutputFormat.AVRO));
+    }
 
     /** @param maxRecordBytes the most a dead letter may take, key and value together */
-    public DeadLetters(String topic, int maxRecordBytes) {
+    public DeadLetters(String topic, int maxRecordBytes, Encoding encoding) {
         this.topic = topic;
         this.maxRecordBytes = maxRecordBytes;
+        this.encoder = encoding.encoder(DeadLetter.getClassSchema());
     }
 
     public OutboundRecord of(RawRecord source, String errorKind, String message) {
-        return of(source.topic, source.partition, source.offset, source.key, source.value, errorKind, message);
+        return of(source.topic, source.partition, source.offset, source.key, source.value, errorKind, message)
+                .withHeaders(source.headerNames, source.headerValues);
     }
 
     public OutboundRecord of(TextEvent source, String errorKind, String message) {
-        return of(source.topic, source.partition, source.offset, source.key, source.value, errorKind, message);
+        return of(source.topic, source.partition, source.offset, source.key, source.value, errorKind, message)
+                .withHeaders(source.headerNames, source.headerValues);
     }
 
     private OutboundRecord of(String sourceTopic, int partition, long offset, byte[] key, byte[] value,
@@ -61,20 +68,33 @@ public final class DeadLetters {
                 .setFailedAt(Instant.now());
         // The key counts twice: as the record's key and inside the dead letter.
         if (2 * length(key) + length(value) + FIELDS_RESERVE <= maxRecordBytes) {
-            return new OutboundRecord(topic, key, codec.encode(letter.build()));
+            byte[] encoded = encoder.encode(letter.build(), topic);
+            if (length(key) + encoded.length <= maxRecordBytes) {
+                return new OutboundRecord(topic, key, encoded);
+            }
         }
         byte[] keptKey = key == null || key.length <= MAX_CUT_KEY_BYTES ? key : Arrays.copyOf(key, MAX_CUT_KEY_BYTES);
-        int valueBudget = Math.max(0, maxRecordBytes - FIELDS_RESERVE - 2 * length(keptKey));
-        byte[] keptValue = value == null || value.length <= valueBudget ? value : Arrays.copyOf(value, valueBudget);
         letter.setKey(keptKey == null ? null : ByteBuffer.wrap(keptKey))
-                .setValue(keptValue == null ? null : ByteBuffer.wrap(keptValue))
                 .setCut(CutRawRecord.newBuilder()
                         .setKeyLength(length(key))
                         .setKeySha256(key == null ? null : sha256(key))
                         .setValueLength(length(value))
                         .setValueSha256(value == null ? null : sha256(value))
                         .build());
-        return new OutboundRecord(topic, keptKey, codec.encode(letter.build()));
+        // Cut the value to the budget, then again by what the encoding added (base64 in JSON takes a third more).
+        int budget = Math.max(0, maxRecordBytes - FIELDS_RESERVE - 2 * length(keptKey));
+        byte[] encoded = null;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            byte[] keptValue = value == null || value.length <= budget ? value : Arrays.copyOf(value, budget);
+            letter.setValue(keptValue == null ? null : ByteBuffer.wrap(keptValue));
+            encoded = encoder.encode(letter.build(), topic);
+            int over = length(keptKey) + encoded.length - maxRecordBytes;
+            if (over <= 0 || budget == 0) {
+                break;
+            }
+            budget = Math.max(0, budget - over - over / 2 - 1);
+        }
+        return new OutboundRecord(topic, keptKey, encoded);
     }
 
     private static int length(byte[] bytes) {

@@ -39,7 +39,12 @@ public final class OutputSink {
         @Override
         public ProducerRecord<byte[], byte[]> serialize(OutboundRecord record, KafkaSinkContext context,
                 Long timestamp) {
-            return new ProducerRecord<>(record.topic, null, timestamp, record.key, record.value);
+            ProducerRecord<byte[], byte[]> produced = new ProducerRecord<>(record.topic, null, timestamp, record.key,
+                    record.value);
+            for (int i = 0; i < record.headerNames.length; i++) {
+                produced.headers().add(record.headerNames[i], record.headerValues[i]);
+            }
+            return produced;
         }
     }
 }

@@ -1,13 +1,12 @@
 package dev.streamclassifier.job.bench;
 
+import dev.streamclassifier.job.TestConfigs;
 import dev.streamclassifier.job.classify.BatchSettings;
 import dev.streamclassifier.job.classify.ClassifyOperator;
 import dev.streamclassifier.job.classify.ClassifySettings;
 import dev.streamclassifier.job.classify.ModelSettings;
-import dev.streamclassifier.job.classify.OutputSettings;
 import dev.streamclassifier.job.classify.TaskPlan;
 import dev.streamclassifier.job.classify.TaskSpec;
-import dev.streamclassifier.job.config.JobOptions;
 import dev.streamclassifier.job.decode.InputDecoder;
 import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.event.OutboundRecord;
@@ -19,6 +18,7 @@ import dev.streamclassifier.udf.BatchShape;
 import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.ExecutionDevice;
 import dev.streamclassifier.udf.ModelManifest;
+import dev.streamclassifier.udf.WindowPolicy;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -68,7 +68,7 @@ public class PerRecordBenchmarks {
         @Setup
         public void setUp() {
             SampleEvents samples = new SampleEvents(1);
-            decoder = new InputDecoder(Map.of());
+            decoder = new InputDecoder(TestConfigs.decode());
             avroTicket = new RawRecord(EventKind.TICKET, "tickets", 0, 1, 0, null, samples.avro(samples.ticket("t1")));
             jsonChat = new RawRecord(EventKind.CHAT, "chats", 0, 1, 0, null, SampleEvents.json(samples.chat("c1")));
         }
@@ -100,7 +100,7 @@ public class PerRecordBenchmarks {
                 }
 
                 @Override
-                public List<ClassScores> classify(List<String> texts) {
+                public List<ClassScores> classify(List<String> texts, WindowPolicy windows) {
                     return java.util.Collections.nCopies(texts.size(), scores);
                 }
 
@@ -112,8 +112,7 @@ public class PerRecordBenchmarks {
                             Map.of(EventKind.TICKET, List.of("routing"))),
                     new BatchSettings(BATCH, Duration.ofSeconds(10), BatchShape.ONE_BATCH),
                     new ModelSettings(null, ExecutionDevice.CPU, 1, false),
-                    new OutputSettings(true, 10_000, 0, "review", "dead-letters",
-                            JobOptions.MAX_RECORD_BYTES.defaultValue()));
+                    TestConfigs.output());
             harness = new OneInputStreamOperatorTestHarness<>(
                     new ClassifyOperator(settings, (model, models, shape) -> instant));
             harness.open();

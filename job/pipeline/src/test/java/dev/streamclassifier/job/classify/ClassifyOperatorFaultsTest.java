@@ -119,8 +119,7 @@ class ClassifyOperatorFaultsTest {
     void longTextsAreTruncatedToTheWindowFlaggedAndClippedInTheOutput() throws Exception {
         ClassifySettings base = TestConfigs.classify(8, Duration.ofSeconds(1));
         ClassifySettings clipped = new ClassifySettings(base.tasks(), base.batch(), base.models(),
-                new OutputSettings(true, 1_000, 0, TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS,
-                        TestConfigs.MAX_RECORD_BYTES));
+                TestConfigs.output(1_000, 0));
         open("long", clipped);
         String huge = "please refund my card payment ".repeat(40_000);
         harness.processElement(new StreamRecord<>(chat("big", huge)));

@@ -3,6 +3,7 @@ package dev.streamclassifier.job.classify;
 import dev.streamclassifier.udf.BatchClassifier;
 import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.ModelManifest;
+import dev.streamclassifier.udf.WindowPolicy;
 
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ public final class FaultyClassifiers {
         }
 
         @Override
-        public List<ClassScores> classify(List<String> texts) throws Exception {
+        public List<ClassScores> classify(List<String> texts, WindowPolicy windows) throws Exception {
             CountDownLatch gate = GATES.get(key);
             if (gate != null && !gate.await(1, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("the test never opened the gate");
@@ -78,7 +79,7 @@ public final class FaultyClassifiers {
             if (texts.stream().anyMatch(text -> text.contains(POISON))) {
                 throw new IllegalArgumentException("injected: this text crashes the model");
             }
-            return real.classify(texts);
+            return real.classify(texts, windows);
         }
 
         @Override

@@ -6,6 +6,8 @@ import dev.streamclassifier.job.classify.Labeller.Labelled;
 import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.event.OutboundRecord;
 import dev.streamclassifier.job.event.TextEvent;
+import dev.streamclassifier.job.sink.Encoding;
+import dev.streamclassifier.job.sink.OutputFormat;
 import dev.streamclassifier.schemas.ClassifiedEvent;
 import dev.streamclassifier.schemas.SingleObjectCodec;
 import dev.streamclassifier.udf.ClassScores;
@@ -47,7 +49,8 @@ class LabellerTest {
         Map<String, ModelManifest> manifests = Map.of("ticket-routing", manifest("ticket-routing", 0.9f),
                 "support-intent", manifest("support-intent", 0.5f), "chat-moderation", manifest("chat-moderation", 0.6f));
         return new Labeller(plan, manifests::get,
-                new OutputSettings(true, 12, topScores, TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS, maxRecordBytes));
+                new OutputSettings(true, 12, topScores, TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS, maxRecordBytes,
+                        false, OutputKey.parse("id"), new Encoding(OutputFormat.AVRO)));
     }
 
     private static TextEvent event(EventKind kind, String id, String text) {
@@ -152,6 +155,6 @@ class LabellerTest {
         Labelled hopeless = labeller(0, 30_000).label(event(EventKind.CHAT, "i".repeat(40_000), "hi"),
                 List.of(score), 1, 1, 5_000);
         assertThat(hopeless.records()).isEmpty();
-        assertThat(hopeless.tooLarge()).contains("its id alone is 40000 bytes");
+        assertThat(hopeless.tooLarge()).contains("its key alone is 40000 bytes");
     }
 }

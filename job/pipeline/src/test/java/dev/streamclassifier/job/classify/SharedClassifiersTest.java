@@ -5,6 +5,7 @@ import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.testkit.SampleEvents;
 import dev.streamclassifier.udf.BatchClassifier;
 import dev.streamclassifier.udf.BatchShape;
+import dev.streamclassifier.udf.WindowPolicy;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -36,8 +37,9 @@ class SharedClassifiersTest {
                 }
 
                 @Override
-                public List<dev.streamclassifier.udf.ClassScores> classify(List<String> texts) throws Exception {
-                    return real.classify(texts);
+                public List<dev.streamclassifier.udf.ClassScores> classify(List<String> texts,
+                        WindowPolicy windows) throws Exception {
+                    return real.classify(texts, windows);
                 }
 
                 @Override

@@ -46,6 +46,10 @@ public final class BenchCommand {
                                   compiler is quiet (< 5%% of a core over the last 10 s; at most
                                   150 s); 0: none (default 5000)
               --data FILE         texts from a text,label CSV/JSONL file instead of the sample texts
+              --keys K            key the input events with one of K keys (default: no keys); the job keeps
+                                  each key's events in order on one classifier
+              --key-skew S        draw the keys from a Zipf distribution of exponent S (default 0: uniform);
+                                  prints the share of events the busiest classifier gets
               --latency           also measure latency at 70%% of the measured pipeline throughput
               --rate R            ... or at R events/s
               --latency-seconds S how long the latency run offers events (default 30: six checkpoints)
@@ -95,6 +99,8 @@ public final class BenchCommand {
         boolean sweep = line.takeSwitch("sweep");
         Path reportDir = Path.of(line.take("report").orElse("bench-report"));
         String dataFile = line.take("data").orElse(null);
+        int keyCount = line.takeInt("keys", 0, 0);
+        double keySkew = line.takeNumber("key-skew", 0, 0);
         line.alias("batch", JobOptions.MAX_BATCH_SIZE);
         line.alias("threads", JobOptions.INTRA_OP_THREADS);
         line.alias("parallelism", JobOptions.PARALLELISM);
@@ -129,7 +135,12 @@ public final class BenchCommand {
         PipelineBenchmark.Result pipeline;
         PipelineBenchmark.Result latency = null;
         double offered = 0;
-        try (PipelineBenchmark bench = new PipelineBenchmark(model, kind, jobOptions, inputLinger)) {
+        InputKeys keys = keyCount > 0 ? new InputKeys(keyCount, keySkew) : null;
+        if (keys != null) {
+            progress("keys: %d, Zipf exponent %.2f: the busiest of %d classifiers gets %.0f%% of the events", keyCount,
+                    keySkew, parallelism, 100 * keys.busiestShare(parallelism));
+        }
+        try (PipelineBenchmark bench = new PipelineBenchmark(model, kind, jobOptions, inputLinger, keys)) {
             progress("pipeline: %,d events through Kafka and Flink (%d slot(s) x %d thread(s)), after a warm-up, "
                     + "best of %d ...", texts.size(), parallelism, threads, ROUNDS);
             // Best of as many passes as the raw run, so both sides of the ratio are measured the same way.
@@ -196,6 +207,11 @@ public final class BenchCommand {
         result.put("max_delay_ms", maxDelay.toMillis());
         result.put("input_linger_ms", inputLinger);
         result.put("cores", CORES);
+        if (keys != null) {
+            result.put("keys", keyCount);
+            result.put("key_skew", keySkew);
+            result.put("busiest_classifier_share", round(keys.busiestShare(parallelism)));
+        }
         putShares(result.putObject("pipeline_cpu_shares"), pipeline.cpuShares());
         if (latency != null) {
             result.put("latency_offered_per_s", round(offered));

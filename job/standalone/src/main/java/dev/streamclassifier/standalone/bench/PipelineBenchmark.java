@@ -61,6 +61,8 @@ final class PipelineBenchmark implements AutoCloseable {
     /** The job options the bench was given; each run adds its own topics, group and transactional ids. */
     private final Configuration jobOptions;
     private final int inputLingerMs;
+    /** Keys of the input events, or null for none (Kafka and the job then spread them evenly). */
+    private final InputKeys keys;
     /** The job every measurement runs on, its run id (in topic names) and input topic; started by the first one. */
     private JobClient job;
     private String run;
@@ -68,8 +70,13 @@ final class PipelineBenchmark implements AutoCloseable {
     /** Numbers each warm-up round and measured pass, so that event ids never repeat. */
     private int phases;
 
-    /** @param inputLingerMs the {@code linger.ms} of the bench's own producer of input events */
-    PipelineBenchmark(String model, EventKind kind, Configuration jobOptions, int inputLingerMs) throws Exception {
+    /**
+     * @param inputLingerMs the {@code linger.ms} of the bench's own producer of input events
+     * @param keys the input events' keys, or null for none
+     */
+    PipelineBenchmark(String model, EventKind kind, Configuration jobOptions, int inputLingerMs, InputKeys keys)
+            throws Exception {
+        this.keys = keys;
         this.model = model;
         this.kind = kind;
         this.jobOptions = jobOptions;
@@ -258,7 +265,8 @@ final class PipelineBenchmark implements AutoCloseable {
                     if (i == 0) {
                         offer.atFirstSend = CpuSplit.snapshot();
                     }
-                    producer.send(new ProducerRecord<>(topic, encode(samples, prefix + i, texts.get(i))));
+                    producer.send(new ProducerRecord<>(topic, keys == null ? null : keys.next(),
+                            encode(samples, prefix + i, texts.get(i))));
                 }
                 offer.atLastSend = CpuSplit.snapshot();
             } catch (InterruptedException e) {
