@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamclassifier.job.ClassifierJob;
 import dev.streamclassifier.job.ItOptions;
+import dev.streamclassifier.job.TestModelStore;
 import dev.streamclassifier.job.config.JobConfig;
 import dev.streamclassifier.job.config.JobOptions;
 import dev.streamclassifier.job.event.EventKind;
@@ -11,6 +12,8 @@ import dev.streamclassifier.job.kafka.KafkaSources;
 import dev.streamclassifier.job.sink.OutputSink;
 import dev.streamclassifier.job.text.PiiMasker;
 import dev.streamclassifier.schemas.ChatMessage;
+import dev.streamclassifier.schemas.ModelEvent;
+import dev.streamclassifier.schemas.SingleObjectCodec;
 import dev.streamclassifier.testkit.EmbeddedKafka;
 import dev.streamclassifier.testkit.KafkaClients;
 import dev.streamclassifier.testkit.SampleEvents;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +46,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -98,9 +103,15 @@ class PrometheusMetricsITCase {
     }
 
     @Test
-    void everyJobMetricIsScrapedWithTheValueTheInputsImply() throws Exception {
-        Configuration options = ItOptions.of(kafka, "prom");
+    void everyJobMetricIsScrapedWithTheValueTheInputsImply(@TempDir Path storeDir) throws Exception {
+        // A second chat-moderation version in shadow on every chat, so the model-lifecycle metrics are there too.
+        TestModelStore store = new TestModelStore(storeDir);
+        store.add("chat-moderation", "2.0.0");
+        Configuration options = ItOptions.of(kafka, "prom").set(JobOptions.MODEL_STORE, store.uri());
         ItOptions.createTopics(kafka, options);
+        KafkaClients.produce(kafka.bootstrapServers(), options.get(JobOptions.MODEL_UPDATES_TOPIC),
+                List.of("{\"model\": \"chat-moderation\", \"version\": \"2.0.0\", \"action\": \"shadow\", "
+                        .concat("\"shadowShare\": 1.0}").getBytes(StandardCharsets.UTF_8)));
         SampleEvents samples = new SampleEvents(5);
         List<byte[]> tickets = new ArrayList<>();
         List<byte[]> chats = new ArrayList<>();
@@ -124,8 +135,6 @@ class PrometheusMetricsITCase {
             chats.add(("not an event " + i).getBytes(StandardCharsets.UTF_8));
         }
         int valid = TICKETS + 1 + CHATS + 1;
-        KafkaClients.produce(kafka.bootstrapServers(), options.get(JobOptions.TICKETS_TOPIC), tickets);
-        KafkaClients.produce(kafka.bootstrapServers(), options.get(JobOptions.CHATS_TOPIC), chats);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobConfig config = JobConfig.from(options);
@@ -137,6 +146,9 @@ class PrometheusMetricsITCase {
         Map<String, Double> metrics;
         String scrape;
         try {
+            awaitShadow(options);
+            KafkaClients.produce(kafka.bootstrapServers(), options.get(JobOptions.TICKETS_TOPIC), tickets);
+            KafkaClients.produce(kafka.bootstrapServers(), options.get(JobOptions.CHATS_TOPIC), chats);
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             do {
                 Thread.sleep(500);
@@ -182,12 +194,51 @@ class PrometheusMetricsITCase {
         assertThat(quantile(scrape, "batchSize", "0.5")).isBetween(1.0, 32.0);
         assertThat(quantile(scrape, "inferenceMicros", "0.99")).isPositive();
 
+        Map<String, Double> chatModerationRoles = byLabels(scrape, "models_model_version_role_modelVersion",
+                "model", "version", "role");
+        // The Prometheus reporter turns '-' and '.' in label values into '_'.
+        chatModerationRoles.keySet().removeIf(key -> !key.startsWith("chat_moderation/"));
+        chatModerationRoles.values().removeIf(value -> value == 0);
+        assertThat(chatModerationRoles).as("serving versions: the starting one active, 2.0.0 in shadow, in\n%s", scrape.lines()
+                        .filter(line -> line.contains("modelVersion")).collect(Collectors.joining("\n")))
+                .hasSize(2).containsEntry("chat_moderation/2_0_0/shadow", 1.0)
+                .allSatisfy((key, value) -> assertThat(value).isEqualTo(1.0));
+        double compared = metrics.get(OPERATOR + "shadowCompared");
+        assertThat(compared).as("every valid chat compared once").isEqualTo(CHATS + 1);
+        assertThat(metrics.get(OPERATOR + "shadow_model_label_compared")).isEqualTo(compared);
+        assertThat(metrics.get(OPERATOR + "shadowAgreed")).as("the same weights agree")
+                .isBetween(0.95 * compared, compared);
+        assertThat(metrics.get(OPERATOR + "shadowInferenceMicros_count")).isPositive();
+        assertThat(metrics.get(OPERATOR + "cacheHits") + metrics.get(OPERATOR + "cacheMisses"))
+                .as("one cache lookup per task an event runs").isGreaterThanOrEqualTo(valid);
+        assertThat(metrics.get(OPERATOR + "modelVersionsRejected")).isZero();
+
         String scraped = scrape;
         Set<String> dashboardMetrics = dashboardMetricNames(
                 StandaloneClusterITCase.deployDir().resolve("grafana/stream-classifier-dashboard.json"));
         assertThat(dashboardMetrics).isNotEmpty();
         assertThat(dashboardMetrics).as("metrics the Grafana dashboard queries")
                 .allMatch(name -> scraped.contains("\n" + name + "{") || scraped.contains("\n" + name + " "));
+    }
+
+    /** Waits until the classify instance reports the shadow version running, on the model-events topic. */
+    private static void awaitShadow(Configuration options) throws Exception {
+        SingleObjectCodec<ModelEvent> codec = SingleObjectCodec.of(ModelEvent.getClassSchema());
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            for (byte[] value : KafkaClients.readCommitted(kafka.bootstrapServers(),
+                    options.get(JobOptions.MODEL_EVENTS_TOPIC))) {
+                ModelEvent event = codec.decode(value);
+                if (event.getOutcome().equals("SHADOWING")) {
+                    return;
+                }
+                throw new AssertionError("the shadow version was not started: " + event);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no model event within 90 s");
+            }
+            Thread.sleep(500);
+        }
     }
 
     /** Every sample summed per metric name (over subtasks, tasks, labels); quantile lines are skipped. */
@@ -207,19 +258,30 @@ class PrometheusMetricsITCase {
     }
 
     private static Map<String, Double> labelCounts(String scrape) {
-        Pattern line = Pattern.compile("^" + OPERATOR + "labels_task_label_count\\{(.*)} (\\S+)$", Pattern.MULTILINE);
-        Pattern task = Pattern.compile("(?:^|,)task=\"([^\"]*)\"");
-        Pattern label = Pattern.compile("(?:^|,)label=\"([^\"]*)\"");
-        Map<String, Double> counts = new LinkedHashMap<>();
+        return byLabels(scrape, "labels_task_label_count", "task", "label");
+    }
+
+    /**
+     * The samples of one operator metric summed per combination of {@code labels}, keyed by their values joined with
+     * '/'; samples missing one of those labels are skipped.
+     */
+    private static Map<String, Double> byLabels(String scrape, String metric, String... labels) {
+        Pattern line = Pattern.compile("^" + OPERATOR + metric + "\\{(.*)} (\\S+)$", Pattern.MULTILINE);
+        Map<String, Double> sums = new LinkedHashMap<>();
         Matcher m = line.matcher(scrape);
+        samples:
         while (m.find()) {
-            Matcher t = task.matcher(m.group(1));
-            Matcher l = label.matcher(m.group(1));
-            if (t.find() && l.find()) {
-                counts.merge(t.group(1) + "/" + l.group(1), Double.parseDouble(m.group(2)), Double::sum);
+            List<String> values = new ArrayList<>();
+            for (String label : labels) {
+                Matcher value = Pattern.compile("(?:^|,)" + label + "=\"([^\"]*)\"").matcher(m.group(1));
+                if (!value.find()) {
+                    continue samples;
+                }
+                values.add(value.group(1));
             }
+            sums.merge(String.join("/", values), Double.parseDouble(m.group(2)), Double::sum);
         }
-        return counts;
+        return sums;
     }
 
     private static double quantile(String scrape, String histogram, String quantile) {

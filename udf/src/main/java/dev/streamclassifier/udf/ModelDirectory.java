@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A classifier on disk: a directory with {@code manifest.json}, {@code model.onnx} and {@code tokenizer.json}. The
@@ -116,6 +117,20 @@ public final class ModelDirectory implements Serializable {
 
     public ModelManifest readManifest() throws IOException {
         return ModelManifest.read(manifestFile());
+    }
+
+    /**
+     * Copies the model into {@code target} (created if need be) with its manifest changed by {@code edit}: a new version
+     * tag on the same weights, say, for a model store.
+     */
+    public ModelDirectory copyTo(Path target, Consumer<ModelManifest> edit) throws IOException {
+        Files.createDirectories(target);
+        Files.copy(modelFile(), target.resolve(MODEL_FILE));
+        Files.copy(tokenizerFile(), target.resolve(TOKENIZER_FILE));
+        ModelManifest manifest = readManifest();
+        edit.accept(manifest);
+        manifest.write(target.resolve(ModelManifest.FILE_NAME));
+        return of(target);
     }
 
     /**

@@ -102,6 +102,18 @@ public final class ClassifierJob {
      * {@code opener} (tests wrap the real ones to inject faults). */
     public static void buildPipeline(StreamExecutionEnvironment env, JobConfig config,
             Function<EventKind, DataStream<RawRecord>> sources, Sink<OutboundRecord> sink, ClassifierOpener opener) {
+        DataStream<RawRecord> updates = config.modelUpdates() == null ? null
+                : new KafkaSources(config.sources()).readModelUpdates(env, config.modelUpdates().updatesTopic(), null);
+        buildPipeline(env, config, sources, updates, sink, opener);
+    }
+
+    /**
+     * The job's graph from {@code sources} of input records and {@code updates}, the control topic's model updates
+     * (null: none), to {@code sink}.
+     */
+    public static void buildPipeline(StreamExecutionEnvironment env, JobConfig config,
+            Function<EventKind, DataStream<RawRecord>> sources, DataStream<RawRecord> updates,
+            Sink<OutboundRecord> sink, ClassifierOpener opener) {
         DataStream<RawRecord> raw = null;
         for (Map.Entry<EventKind, List<String>> entry : config.classify().tasks().byKind().entrySet()) {
             if (entry.getValue().isEmpty()) {
@@ -117,9 +129,11 @@ public final class ClassifierJob {
         // Keyed by the input record's key: a key's events meet one classifier, in order, and leave it in order on the
         // pointwise edge to the sink, while topics with few partitions still spread over every classifier. Like any
         // exchange (unlike a forward edge) it lets unaligned checkpoint barriers overtake the queued records.
-        SingleOutputStreamOperator<TextEvent> decoded = raw
-                .keyBy(new ByInputKey())
-                .map(new DecodeFunction(config.decode(), config.classify().output().deadLetterTopic(),
+        DataStream<RawRecord> keyed = raw.keyBy(new ByInputKey());
+        // Every classifier gets every model update, in the control topic's order, among its events.
+        DataStream<RawRecord> decodeInput = updates == null ? keyed : keyed.union(updates.broadcast());
+        SingleOutputStreamOperator<TextEvent> decoded = decodeInput
+                .flatMap(new DecodeFunction(config.decode(), config.classify().output().deadLetterTopic(),
                         config.classify().output().maxRecordBytes(), config.classify().output().encoding()))
                 .name("decode").uid("decode")
                 .setParallelism(parallelism);

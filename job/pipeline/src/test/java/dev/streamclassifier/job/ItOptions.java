@@ -84,6 +84,9 @@ public final class ItOptions {
         JobConfig config = JobConfig.from(options);
         List<String> topics = new ArrayList<>(config.sources().topics().values());
         topics.addAll(config.outputTopics());
+        if (config.modelUpdates() != null) {
+            topics.add(config.modelUpdates().updatesTopic());
+        }
         kafka.createTopics(topics, 1);
     }
 

@@ -5,7 +5,12 @@ import dev.streamclassifier.job.config.CommandLine;
 import dev.streamclassifier.job.config.JobConfig;
 import dev.streamclassifier.job.config.JobOptions;
 import dev.streamclassifier.job.event.EventKind;
+import dev.streamclassifier.job.lifecycle.ModelCommands;
+import dev.streamclassifier.job.lifecycle.ModelStore;
 import dev.streamclassifier.schemas.ClassifiedEvent;
+import dev.streamclassifier.schemas.ModelAction;
+import dev.streamclassifier.schemas.ModelEvent;
+import dev.streamclassifier.schemas.ModelUpdate;
 import dev.streamclassifier.schemas.Email;
 import dev.streamclassifier.schemas.SingleObjectCodec;
 import dev.streamclassifier.testkit.EmbeddedKafka;
@@ -13,6 +18,8 @@ import dev.streamclassifier.testkit.KafkaClients;
 import dev.streamclassifier.testkit.SampleEvents;
 import dev.streamclassifier.testkit.TopicReader;
 import dev.streamclassifier.udf.LabelledText;
+import dev.streamclassifier.udf.ModelDirectory;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -20,6 +27,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +47,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * label counts, a few labelled examples, dead letters. Ends by itself once every event is accounted for.
  */
 public final class Demo {
+    /** The version {@code --switch-model} publishes. */
+    static final String SWITCHED_VERSION = "demo-2";
+    private static final String SWITCHED_MODEL = "chat-moderation";
     private final DemoSettings settings;
     private final PrintStream out;
     private final AtomicLong produced = new AtomicLong();
@@ -92,10 +104,17 @@ public final class Demo {
         out.println("stream-classifier demo: starting an in-process Kafka broker (KRaft) ...");
         try (EmbeddedKafka kafka = LocalJob.startKafkaQuietly()) {
             settings.jobOptions().set(JobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            if (settings.switchModelAt() > 0) {
+                fillModelStore();
+            }
             JobConfig config = LocalJob.config(settings.jobOptions());
             List<String> topics = new ArrayList<>(config.sources().topics().values());
             topics.addAll(config.outputTopics());
             kafka.createTopics(topics, 2);
+            if (config.modelUpdates() != null) {
+                // Updates apply in offset order: one partition.
+                kafka.createTopics(List.of(config.modelUpdates().updatesTopic()), 1);
+            }
             out.printf("Kafka is up at %s; topics: %s%n", kafka.bootstrapServers(), topics);
             out.println("Checking the models ...");
             ModelCheck.check(config.classify());
@@ -126,6 +145,9 @@ public final class Demo {
         long next = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap)) {
             for (int i = 0; i < settings.events() && producing.get() && !stopped.get(); i++) {
+                if (i == settings.switchModelAt() && i > 0) {
+                    publishSwitch(bootstrap, config);
+                }
                 producer.send(settings.replay() == null
                         ? sampleRecord(samples, random, topics, i)
                         : replayRecord(samples, topics, settings.replay().get(i % settings.replay().size()), i));
@@ -144,6 +166,35 @@ public final class Demo {
         } finally {
             producing.set(false);
         }
+    }
+
+    /**
+     * A model store for {@code --switch-model}, under {@code model-store.uri} or a temporary directory: the bundled
+     * chat-moderation copied as version {@value #SWITCHED_VERSION}. Same weights, new version tag, so the switch shows
+     * in the output's model versions and nowhere else.
+     */
+    private void fillModelStore() throws IOException {
+        Configuration options = settings.jobOptions();
+        if (!options.contains(JobOptions.MODEL_STORE)) {
+            Path root = Files.createTempDirectory("demo-model-store-");
+            root.toFile().deleteOnExit();
+            options.set(JobOptions.MODEL_STORE, root.toUri().toString());
+        }
+        ModelStore store = new ModelStore(options.get(JobOptions.MODEL_STORE));
+        if (store.versions(SWITCHED_MODEL).contains(SWITCHED_VERSION)) {
+            return;
+        }
+        ModelDirectory copy = ModelDirectory.locate(SWITCHED_MODEL, options.get(JobOptions.MODELS_DIR))
+                .copyTo(Files.createTempDirectory("demo-model-"), manifest -> manifest.version = SWITCHED_VERSION);
+        store.publish(SWITCHED_MODEL, SWITCHED_VERSION, copy);
+    }
+
+    private void publishSwitch(String bootstrap, JobConfig config) {
+        ModelUpdate update = ModelUpdate.newBuilder().setModel(SWITCHED_MODEL).setVersion(SWITCHED_VERSION)
+                .setAction(ModelAction.ACTIVATE).setRequestedBy("demo").build();
+        KafkaClients.produce(bootstrap, config.modelUpdates().updatesTopic(), List.of(ModelCommands.encode(update)));
+        out.printf("%n>>> published: activate %s %s; each classify instance loads and checks it, then switches "
+                + "between two batches (see the versions line)%n%n", SWITCHED_MODEL, SWITCHED_VERSION);
     }
 
     private static ProducerRecord<byte[], byte[]> sampleRecord(SampleEvents samples, Random random,
@@ -192,6 +243,7 @@ public final class Demo {
         String deadLetterTopic = config.classify().output().deadLetterTopic();
         String reviewTopic = config.classify().output().reviewTopic();
         SingleObjectCodec<ClassifiedEvent> codec = SingleObjectCodec.of(ClassifiedEvent.getClassSchema());
+        SingleObjectCodec<ModelEvent> modelEvents = SingleObjectCodec.of(ModelEvent.getClassSchema());
         Set<String> seen = new HashSet<>();
         long lastPrint = System.nanoTime();
         long lastCount = 0;
@@ -201,6 +253,13 @@ public final class Demo {
                 for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(200))) {
                     if (record.topic().equals(deadLetterTopic)) {
                         summary.deadLetters++;
+                        continue;
+                    }
+                    if (config.modelUpdates() != null && record.topic().equals(config.modelUpdates().eventsTopic())) {
+                        ModelEvent event = modelEvents.decode(record.value());
+                        out.printf("%n>>> %s: %s %s %s%s%n%n", event.getInstance(), event.getModel(),
+                                event.getVersion(), event.getOutcome(),
+                                event.getReason() == null ? "" : " (" + event.getReason() + ")");
                         continue;
                     }
                     ClassifiedEvent event = codec.decode(record.value());

@@ -19,10 +19,11 @@ import java.util.Map;
  * What the demo runs: how many events, how fast, sample events or a replayed data file, and job options.
  *
  * @param replay the replayed file's rows, or null for the sample events
+ * @param switchModelAt the produced event after which chat-moderation switches to a new version live; 0: never
  * @param jobOptions job options as given; the demo adds the broker's address
  */
 record DemoSettings(int events, int rate, Path dataFile, List<LabelledText> replay, EventKind dataKind, int uiPort,
-        Configuration jobOptions) {
+        int switchModelAt, Configuration jobOptions) {
     static final String USAGE = """
             usage: java -jar job/standalone/target/stream-classifier.jar demo [options]
               --events N          how many events to produce, then stop (default 3000)
@@ -33,8 +34,11 @@ record DemoSettings(int events, int rate, Path dataFile, List<LabelledText> repl
               --parallelism N     decode/classify/write parallelism (default: the number of cores)
               --threads N         classifier.intra-op-threads (default %s)
               --ui-port N         Flink web UI port (default 8081; another free port if taken)
+              --switch-model N    after N events, publish a new chat-moderation version (a copy of the
+                                  bundled one, tagged %s) on the model-updates topic: the job switches
+                                  to it without a restart (try --rate 200 --switch-model 1000)
               --JOB-OPTION VALUE  any job option, e.g. --classifier.batch.max-delay 20ms (see 'options')"""
-            .formatted(OptionsHelp.defaultValue(JobOptions.MAX_BATCH_SIZE),
+            .formatted(Demo.SWITCHED_VERSION, OptionsHelp.defaultValue(JobOptions.MAX_BATCH_SIZE),
                     OptionsHelp.defaultValue(JobOptions.INTRA_OP_THREADS));
 
     /** @throws IllegalArgumentException saying what is wrong with the command line or the data file */
@@ -44,6 +48,11 @@ record DemoSettings(int events, int rate, Path dataFile, List<LabelledText> repl
         Path dataFile = line.take("data").map(Path::of).orElse(null);
         EventKind dataKind = line.take("data-kind").map(DemoSettings::kind).orElse(EventKind.TICKET);
         int uiPort = line.takeInt("ui-port", 8081, 1);
+        int switchModelAt = line.takeInt("switch-model", 0, 0);
+        if (switchModelAt >= events) {
+            throw new IllegalArgumentException("--switch-model " + switchModelAt + " comes after the last of "
+                    + events + " events");
+        }
         line.alias("batch", JobOptions.MAX_BATCH_SIZE);
         line.alias("parallelism", JobOptions.PARALLELISM);
         line.alias("threads", JobOptions.INTRA_OP_THREADS);
@@ -56,7 +65,7 @@ record DemoSettings(int events, int rate, Path dataFile, List<LabelledText> repl
             jobOptions.set(JobOptions.TRANSACTIONAL_ID_PREFIX, "demo");
         }
         return new DemoSettings(events, rate, dataFile, dataFile == null ? null : read(dataFile), dataKind, uiPort,
-                jobOptions);
+                switchModelAt, jobOptions);
     }
 
     private static EventKind kind(String value) {

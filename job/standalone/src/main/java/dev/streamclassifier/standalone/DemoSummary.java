@@ -27,6 +27,8 @@ final class DemoSummary {
     private long replayChecked;
     private long replayAgreed;
     private final Map<String, Map<String, Long>> labels = new TreeMap<>();
+    /** Per model, how many predictions each version made: more than one shows a live switch. */
+    final Map<String, Map<String, Long>> versions = new TreeMap<>();
     private final Deque<String> examples = new ArrayDeque<>();
 
     long accounted() {
@@ -47,6 +49,8 @@ final class DemoSummary {
         for (Prediction prediction : event.getPredictions()) {
             labels.computeIfAbsent(prediction.getTask(), t -> new HashMap<>())
                     .merge(prediction.getLabel(), 1L, Long::sum);
+            versions.computeIfAbsent(prediction.getModelName(), m -> new TreeMap<>())
+                    .merge(prediction.getModelVersion(), 1L, Long::sum);
         }
         if (replay != null) {
             String id = event.getSourceId();
@@ -75,6 +79,11 @@ final class DemoSummary {
                 elapsedSeconds, produced, total, labelled, rate, review, deadLetters,
                 Double.isNaN(left) || left <= 0 ? "" : String.format(Locale.ROOT, " | ~%.0fs left", left)));
         labels.forEach((task, counts) -> text.append(String.format("         %-10s %s%n", task, top(counts, 5))));
+        versions.forEach((model, counts) -> {
+            if (counts.size() > 1) {
+                text.append(String.format("         versions   %s: %s%n", model, top(counts, 5)));
+            }
+        });
         if (replayChecked > 0) {
             text.append(String.format(Locale.ROOT, "         agreement with the file's labels: %.1f%% of %,d%n",
                     100.0 * replayAgreed / replayChecked, replayChecked));

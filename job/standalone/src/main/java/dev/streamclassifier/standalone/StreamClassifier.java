@@ -8,7 +8,7 @@ import dev.streamclassifier.standalone.bench.SoakCommand;
 import java.util.Arrays;
 
 /**
- * Entry point of the standalone jar: {@code java -jar stream-classifier.jar demo|run|bench|options}. The cluster jar's
+ * Entry point of the standalone jar: {@code java -jar stream-classifier.jar demo|run|bench|soak|models|options}. The cluster jar's
  * entry point is {@link ClassifierJob}.
  */
 public final class StreamClassifier {
@@ -21,6 +21,9 @@ public final class StreamClassifier {
               bench [options]  raw ONNX Runtime vs. the whole pipeline on the same texts (bench --help)
               soak [options]   the job for N minutes with failures injected, memory sampled, and an
                                exactly-once count at the end (soak --help)
+              models check|publish|list
+                               check a model version, publish it to a running job, list what serves
+                               (models --help)
               options          list every job option with its description and default""";
 
     private StreamClassifier() {}
@@ -32,6 +35,7 @@ public final class StreamClassifier {
             case "demo" -> Demo.main(rest);
             case "bench" -> BenchCommand.main(rest);
             case "soak" -> SoakCommand.main(rest);
+            case "models" -> ModelsCommand.main(rest);
             case "run" -> runJob(rest);
             case "options" -> System.out.print(OptionsHelp.listing());
             default -> {

@@ -40,6 +40,23 @@ class DemoITCase {
         assertThat(summary.labelled + summary.deadLetters).isEqualTo(EVENTS);
     }
 
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void switchesChatModerationToANewVersionWhileEventsFlow() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        DemoSettings settings = DemoSettings.parse(CommandLine.parse(new String[] {"--events", "300", "--rate", "50",
+                "--switch-model", "50", "--ui-port", Integer.toString(freePort()), "--parallelism", "1"}, Set.of()));
+
+        DemoSummary summary = new Demo(settings, new PrintStream(printed, true, StandardCharsets.UTF_8)).run();
+
+        assertThat(summary.accounted()).isEqualTo(300);
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains(">>> published: activate chat-moderation demo-2",
+                "chat-moderation demo-2 ACTIVE");
+        assertThat(summary.versions.get("chat-moderation")).as("predictions per version").hasSize(2)
+                .containsKey(Demo.SWITCHED_VERSION);
+        assertThat(summary.versions.get("ticket-routing")).as("other models keep their version").hasSize(1);
+    }
+
     private static int freePort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

@@ -21,11 +21,31 @@ public interface ClassifierOpener extends Serializable {
     BatchClassifier open(String modelName, ModelSettings settings, BatchShape shape) throws Exception;
 
     /**
+     * Opens a version of a model from the model store ({@link ModelSettings#store()}); a null version is the one
+     * {@link #open(String, ModelSettings, BatchShape)} opens.
+     */
+    default BatchClassifier open(String modelName, String version, ModelSettings settings, BatchShape shape)
+            throws Exception {
+        if (version == null) {
+            return open(modelName, settings, shape);
+        }
+        if (settings.store() == null) {
+            throw new IllegalStateException("model " + modelName + " " + version + " was asked for, but no "
+                    + "model-store.uri is set");
+        }
+        return classifier(settings.store().fetch(modelName, version), settings, shape);
+    }
+
+    /**
      * The real classifiers: {@link TextClassifier} from a {@link ModelDirectory}.
      */
-    ClassifierOpener MODELS = (modelName, settings, shape) -> {
-        TextClassifier classifier = TextClassifier.open(ModelDirectory.locate(modelName, settings.modelsDir()),
-                settings.intraOpThreads(), settings.device());
+    ClassifierOpener MODELS = (modelName, settings, shape) ->
+            classifier(ModelDirectory.locate(modelName, settings.modelsDir()), settings, shape);
+
+    /** The classifier in {@code directory}, cutting batches as {@code shape} says. */
+    static BatchClassifier classifier(ModelDirectory directory, ModelSettings settings, BatchShape shape)
+            throws Exception {
+        TextClassifier classifier = TextClassifier.open(directory, settings.intraOpThreads(), settings.device());
         return new BatchClassifier() {
             @Override
             public ModelManifest manifest() {
@@ -42,5 +62,5 @@ public interface ClassifierOpener extends Serializable {
                 classifier.close();
             }
         };
-    };
+    }
 }

@@ -9,7 +9,9 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 /**
@@ -28,6 +30,21 @@ final class ClassifyMetrics {
     private final Histogram batchSize;
     private final Histogram inferenceMicros;
     private final Histogram endToEndMillis;
+    private final Counter cacheHits;
+    private final Counter cacheMisses;
+    private final Counter versionsActivated;
+    private final Counter versionsRejected;
+    private final Counter shadowFailures;
+    private final Counter shadowCompared;
+    private final Counter shadowAgreed;
+    private final Histogram shadowMicros;
+    private final MetricGroup shadow;
+    private final MetricGroup models;
+    /** Model → version → role → 1 while that version has that role: Prometheus shows the version as a label. */
+    private final Map<String, AtomicInteger> versionRoles = new HashMap<>();
+    private volatile long switchPauseMicros;
+    /** Model → active label → [compared, agreed] counters of its shadow run. */
+    private final Map<String, Map<String, Counter[]>> shadowCounters = new HashMap<>();
     private final MetricGroup labels;
     /** Task → label → counter: looked up per prediction, so no metric name is built per record. */
     private final Map<String, Map<String, Counter>> labelCounters = new HashMap<>();
@@ -45,6 +62,67 @@ final class ClassifyMetrics {
         endToEndMillis = group.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         group.gauge("bufferedEvents", (Gauge<Integer>) buffered::getAsInt);
         labels = group.addGroup("labels");
+        cacheHits = group.counter("cacheHits");
+        cacheMisses = group.counter("cacheMisses");
+        versionsActivated = group.counter("modelVersionsActivated");
+        versionsRejected = group.counter("modelVersionsRejected");
+        shadowFailures = group.counter("shadowFailures");
+        shadowCompared = group.counter("shadowCompared");
+        shadowAgreed = group.counter("shadowAgreed");
+        shadowMicros = group.histogram("shadowInferenceMicros", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        group.gauge("modelSwitchPauseMicros", (Gauge<Long>) () -> switchPauseMicros);
+        shadow = group.addGroup("shadow");
+        models = group.addGroup("models");
+    }
+
+    void cache(int lookups, int hits) {
+        cacheHits.inc(hits);
+        cacheMisses.inc(lookups - hits);
+    }
+
+    /** How long the task thread paused between two batches to apply model updates. */
+    void switchPause(long micros) {
+        switchPauseMicros = micros;
+    }
+
+    void versionActivated() {
+        versionsActivated.inc();
+    }
+
+    void versionRejected() {
+        versionsRejected.inc();
+    }
+
+    /** Marks {@code version} of {@code model} as having {@code role} (active or shadow), or no longer. */
+    void modelVersion(String model, String version, String role, boolean on) {
+        versionRoles.computeIfAbsent(model + "\n" + version + "\n" + role, key -> {
+            AtomicInteger value = new AtomicInteger();
+            models.addGroup("model", model).addGroup("version", version).addGroup("role", role)
+                    .gauge("modelVersion", (Gauge<Integer>) value::get);
+            return value;
+        }).set(on ? 1 : 0);
+    }
+
+    /** A batch's shadow comparisons: per model and active label, how many were compared and agreed. */
+    void shadow(List<BatchInference.ShadowComparison> comparisons, long micros, int failures) {
+        shadowFailures.inc(failures);
+        if (comparisons.isEmpty()) {
+            return;
+        }
+        shadowMicros.update(micros);
+        for (BatchInference.ShadowComparison comparison : comparisons) {
+            Counter[] counters = shadowCounters.computeIfAbsent(comparison.model(), m -> new HashMap<>())
+                    .computeIfAbsent(comparison.activeLabel(), label -> {
+                        MetricGroup byLabel = shadow.addGroup("model", comparison.model()).addGroup("label", label);
+                        return new Counter[] {byLabel.counter("compared"), byLabel.counter("agreed")};
+                    });
+            counters[0].inc();
+            shadowCompared.inc();
+            if (comparison.agreed()) {
+                counters[1].inc();
+                shadowAgreed.inc();
+            }
+        }
     }
 
     void eventIn() {

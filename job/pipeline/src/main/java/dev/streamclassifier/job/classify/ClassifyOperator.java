@@ -68,6 +68,10 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private transient RunningBatch running;
     /** The running batch's and the buffer's events as of the last checkpoint. */
     private transient ListState<TextEvent> inFlightState;
+    /** Model updates: null unless a model store is configured. */
+    private transient ModelLifecycle lifecycle;
+    /** The model versions serving and asked for, as of the last checkpoint (every instance's: union state). */
+    private transient ListState<String> versionState;
 
     /** A batch handed to the inference thread and its result to come. */
     private record RunningBatch(List<TextEvent> events, CompletableFuture<BatchInference.Result> result) {}
@@ -87,6 +91,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         super.initializeState(context);
         inFlightState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("in-flight events", TextEvent.class));
+        versionState = context.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<>("model versions", String.class));
     }
 
     @Override
@@ -95,13 +101,21 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         classifiers = Classifiers.open(settings.tasks().modelNames(), opener, settings.models(),
                 settings.batch().shape());
         inference = new BatchInference(settings.tasks(), classifiers);
-        labeller = new Labeller(settings.tasks(), model -> classifiers.get(model).manifest(), settings.output());
+        labeller = new Labeller(settings.tasks(), settings.output());
         deadLetters = new DeadLetters(settings.output().deadLetterTopic(), settings.output().maxRecordBytes());
         buffer = new ArrayList<>(settings.batch().maxSize());
         metrics = new ClassifyMetrics(getMetricGroup(), () -> buffer.size());
         mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(getOperatorConfig().getChainIndex());
-        inferenceThread = new InferenceThread(
-                getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks() + " inference");
+        String name = getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
+        inferenceThread = new InferenceThread(name + " inference");
+        if (settings.models().updates() != null) {
+            lifecycle = new ModelLifecycle(settings, Classifiers.effective(opener, settings.models()), classifiers,
+                    mailbox, this::applyModelUpdatesIfIdle, name, metrics,
+                    record -> output.collect(new StreamRecord<>(record)));
+            List<String> restoredVersions = new ArrayList<>();
+            versionState.get().forEach(restoredVersions::add);
+            lifecycle.restore(restoredVersions);
+        }
         // Events that were in flight at the checkpoint this run restarts from: their results never committed.
         int restored = 0;
         for (TextEvent event : inFlightState.get()) {
@@ -117,6 +131,14 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     @Override
     public void processElement(StreamRecord<TextEvent> element) throws Exception {
         TextEvent event = element.getValue();
+        if (event.command != null) {
+            if (lifecycle != null) {
+                lifecycle.onCommand(event.command);
+            } else {
+                LOG.warn("Ignored {}: model-store.uri is not set", event);
+            }
+            return;
+        }
         if (event.deadLetter != null) {
             // Keeps the input's timestamp (the Kafka record's), which the sink writes with the dead letter.
             output.collect(element.replace(event.deadLetter));
@@ -157,6 +179,20 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         }
         inFlight.addAll(buffer);
         inFlightState.update(inFlight);
+        if (lifecycle != null) {
+            versionState.update(List.of(lifecycle.snapshot()));
+        }
+    }
+
+    /** Applies finished model updates now if no batch runs; else the batch's end applies them. */
+    private void applyModelUpdatesIfIdle() {
+        if (running == null) {
+            try {
+                lifecycle.applyDone();
+            } catch (Exception e) {
+                throw new IllegalStateException("Cannot apply a model update: " + e.getMessage(), e);
+            }
+        }
     }
 
     @Override
@@ -177,6 +213,10 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         if (running != null && running.result.isDone()) {
             awaitRunningBatch();
         }
+        if (running == null && lifecycle != null) {
+            // Between two batches: the one place a model version may change.
+            lifecycle.applyDone();
+        }
         if (buffer.isEmpty()) {
             return;
         }
@@ -190,6 +230,9 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
                 return;
             }
             awaitRunningBatch();
+            if (lifecycle != null) {
+                lifecycle.applyDone();
+            }
         }
         List<TextEvent> events = takeBuffer();
         CompletableFuture<BatchInference.Result> result = inferenceThread.run(() -> inference.infer(events));
@@ -238,6 +281,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
     private void emit(List<TextEvent> batch, BatchInference.Result result) {
         int size = batch.size();
         metrics.batch(size, result.inferenceMicros());
+        metrics.cache(result.cacheLookups(), result.cacheHits());
+        metrics.shadow(result.shadow(), result.shadowMicros(), result.shadowFailures());
         long now = getProcessingTimeService().getCurrentProcessingTime();
         LOG.debug("Emitting a batch of {} classified in {} µs", size, result.inferenceMicros());
         for (int i = 0; i < size; i++) {
@@ -270,6 +315,10 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             }
             boolean inferenceStopped = inferenceThread == null || inferenceThread.stop();
             inferenceThread = null;
+            if (lifecycle != null) {
+                lifecycle.close();
+                lifecycle = null;
+            }
             if (classifiers != null && inferenceStopped) {
                 classifiers.close();
                 classifiers = null;

@@ -18,7 +18,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Turns an event's scores into the records it writes: one {@link Prediction} per task, then the routing rule. An event
@@ -27,13 +26,12 @@ import java.util.function.Function;
  * operator instance.
  */
 final class Labeller {
-    private final Map<String, ResolvedTask> tasks = new HashMap<>();
+    private final Map<String, TaskSpec> tasks = new HashMap<>();
     private final OutputSettings output;
     private final RecordEncoder<ClassifiedEvent> encoder;
     private final PiiMasker masker = new PiiMasker();
 
     /** A task with its threshold (the task's own, else its model's) and its model's manifest. */
-    private record ResolvedTask(TaskSpec spec, float threshold, ModelManifest manifest) {}
 
     /**
      * What labelling an event produced, for the records to emit and the metrics to count.
@@ -44,12 +42,9 @@ final class Labeller {
     record Labelled(List<OutboundRecord> records, List<Prediction> predictions, boolean needsReview,
             boolean truncated, int piiMasked, String tooLarge) {}
 
-    /** @param manifests the manifest of each model the tasks use */
-    Labeller(TaskPlan plan, Function<String, ModelManifest> manifests, OutputSettings output) {
+    Labeller(TaskPlan plan, OutputSettings output) {
         for (TaskSpec task : plan.tasks()) {
-            ModelManifest manifest = manifests.apply(task.modelName());
-            tasks.put(task.name(), new ResolvedTask(task,
-                    task.threshold() != null ? task.threshold() : manifest.threshold, manifest));
+            tasks.put(task.name(), task);
         }
         this.output = output;
         this.encoder = output.encoding().encoder(ClassifiedEvent.getClassSchema());
@@ -66,13 +61,13 @@ final class Labeller {
         boolean needsReview = false;
         int windows = 1;
         for (TaskScore taskScore : scores) {
-            ResolvedTask task = tasks.get(taskScore.task().name());
-            Prediction prediction = prediction(task, taskScore.score());
+            TaskSpec task = tasks.get(taskScore.task().name());
+            Prediction prediction = prediction(task, taskScore.score(), taskScore.manifest());
             predictions.add(prediction);
             truncated |= taskScore.score().truncated();
             windows = Math.max(windows, taskScore.score().windows());
             needsReview |= prediction.getScore() < prediction.getThreshold()
-                    || prediction.getLabel().equals(task.spec().reviewLabel());
+                    || prediction.getLabel().equals(task.reviewLabel());
         }
         String text = null;
         int masked = 0;
@@ -149,22 +144,23 @@ final class Labeller {
             topics.add(output.reviewTopic());
         } else {
             for (Prediction prediction : predictions) {
-                topics.add(tasks.get(prediction.getTask()).spec().outputTopic());
+                topics.add(tasks.get(prediction.getTask()).outputTopic());
             }
         }
         return topics;
     }
 
-    private Prediction prediction(ResolvedTask task, ClassScores score) {
+    /** @param manifest the model version's that gave the scores: its threshold, unless the task sets one */
+    private Prediction prediction(TaskSpec task, ClassScores score, ModelManifest manifest) {
         int best = score.bestIndex();
         return Prediction.newBuilder()
-                .setTask(task.spec().name())
+                .setTask(task.name())
                 .setLabel(score.labels().get(best))
                 .setScore(score.probabilities()[best])
                 .setScores(listedScores(score, output.topScores()))
-                .setThreshold(task.threshold())
-                .setModelName(task.manifest().name)
-                .setModelVersion(task.manifest().version)
+                .setThreshold(task.threshold() != null ? task.threshold() : manifest.threshold)
+                .setModelName(manifest.name)
+                .setModelVersion(manifest.version)
                 .build();
     }
 

@@ -1,6 +1,8 @@
 package dev.streamclassifier.job.classify;
 
+import dev.streamclassifier.udf.BatchClassifier;
 import dev.streamclassifier.udf.ModelDirectory;
+import dev.streamclassifier.udf.ModelManifest;
 import dev.streamclassifier.udf.TextClassifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,53 @@ public final class ModelCheck {
             throw new IllegalArgumentException("Cannot start: \n  - " + String.join("\n  - ", problems));
         }
     }
+
+    /**
+     * What a candidate version would meet when an update asks for it: the checks each classify instance runs before it
+     * switches ({@link VersionCheck}), with the version this configuration starts with as the one it replaces.
+     *
+     * @param candidate the candidate's files
+     * @param maxLatencyRatio how much slower than the starting version it may be
+     */
+    public static VersionReport checkVersion(ClassifySettings settings, String model, ModelDirectory candidate,
+            boolean allowLabelChange, double maxLatencyRatio) throws Exception {
+        if (!settings.tasks().modelNames().contains(model)) {
+            throw new IllegalArgumentException("no task uses model '" + model + "'; the tasks use "
+                    + settings.tasks().modelNames());
+        }
+        ModelSettings models = settings.models();
+        try (BatchClassifier reference = ClassifierOpener.classifier(ModelDirectory.locate(model, models.modelsDir()),
+                models, settings.batch().shape())) {
+            BatchClassifier opened;
+            try {
+                opened = ClassifierOpener.classifier(candidate, models, settings.batch().shape());
+            } catch (Exception e) {
+                return new VersionReport(null, 0, 0, List.of(String.valueOf(e.getMessage())));
+            }
+            try (BatchClassifier classifier = opened) {
+                VersionCheck.Timing timing;
+                try {
+                    timing = VersionCheck.smoke(model, reference, classifier, settings.tasks());
+                } catch (IllegalArgumentException e) {
+                    return new VersionReport(classifier.manifest(), 0, 0, List.of(e.getMessage()));
+                }
+                return new VersionReport(classifier.manifest(), timing.candidateMicros(), timing.activeMicros(),
+                        VersionCheck.problems(model, classifier.manifest(), reference.manifest().labels,
+                                allowLabelChange, settings.tasks(), timing.candidateMicros(), timing.activeMicros(),
+                                maxLatencyRatio));
+            }
+        }
+    }
+
+    /**
+     * A candidate version's check.
+     *
+     * @param manifest its manifest, or null if it could not be opened
+     * @param micros its median time on the smoke batch
+     * @param referenceMicros the starting version's
+     * @param problems why it would be rejected; empty if it would serve
+     */
+    public record VersionReport(ModelManifest manifest, long micros, long referenceMicros, List<String> problems) {}
 
     /** The labels the tasks name that the model does not have: a typo there would silently change routing. */
     static List<String> labelProblems(TaskPlan plan, String model, List<String> labels) {

@@ -23,16 +23,27 @@ final class SharedClassifiers {
 
     /** Wraps {@code opener} so that equal requests share one classifier. */
     static ClassifierOpener sharing(ClassifierOpener opener) {
-        return (modelName, settings, shape) -> acquire(modelName, settings, shape, opener);
+        return new ClassifierOpener() {
+            @Override
+            public BatchClassifier open(String modelName, ModelSettings settings, BatchShape shape) throws Exception {
+                return acquire(modelName, null, settings, shape, opener);
+            }
+
+            @Override
+            public BatchClassifier open(String modelName, String version, ModelSettings settings, BatchShape shape)
+                    throws Exception {
+                return acquire(modelName, version, settings, shape, opener);
+            }
+        };
     }
 
-    private static synchronized BatchClassifier acquire(String modelName, ModelSettings settings, BatchShape shape,
-            ClassifierOpener opener) throws Exception {
-        String key = modelName + "|" + settings.modelsDir() + "|" + settings.intraOpThreads() + "|" + settings.device()
-                + "|" + shape;
+    private static synchronized BatchClassifier acquire(String modelName, String version, ModelSettings settings,
+            BatchShape shape, ClassifierOpener opener) throws Exception {
+        String key = modelName + "|" + version + "|" + settings.modelsDir() + "|" + settings.store() + "|"
+                + settings.intraOpThreads() + "|" + settings.device() + "|" + shape;
         Entry entry = OPEN.get(key);
         if (entry == null) {
-            entry = new Entry(key, opener.open(modelName, settings, shape));
+            entry = new Entry(key, opener.open(modelName, version, settings, shape));
             OPEN.put(key, entry);
         }
         entry.users++;

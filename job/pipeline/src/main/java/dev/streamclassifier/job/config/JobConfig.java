@@ -14,6 +14,8 @@ import dev.streamclassifier.job.event.EventKind;
 import dev.streamclassifier.job.kafka.KafkaClientSettings;
 import dev.streamclassifier.job.kafka.KafkaRequirements;
 import dev.streamclassifier.job.kafka.SourceSettings;
+import dev.streamclassifier.job.lifecycle.ModelStore;
+import dev.streamclassifier.job.lifecycle.ModelUpdateSettings;
 import dev.streamclassifier.job.registry.RegistrySettings;
 import dev.streamclassifier.job.registry.SubjectStrategy;
 import dev.streamclassifier.job.sink.Encoding;
@@ -68,7 +70,8 @@ public record JobConfig(SourceSettings sources, DecodeSettings decode, ClassifyS
                         new ModelSettings(configuration.get(JobOptions.MODELS_DIR),
                                 ExecutionDevice.parse(configuration.get(JobOptions.DEVICE)),
                                 configuration.get(JobOptions.INTRA_OP_THREADS),
-                                configuration.get(JobOptions.SHARE_SESSION)),
+                                configuration.get(JobOptions.SHARE_SESSION), modelUpdates(configuration),
+                                configuration.get(JobOptions.CACHE_ENTRIES)),
                         new OutputSettings(configuration.get(JobOptions.INCLUDE_TEXT),
                                 configuration.get(JobOptions.MAX_OUTPUT_TEXT_CHARS),
                                 configuration.get(JobOptions.TOP_SCORES),
@@ -94,7 +97,22 @@ public record JobConfig(SourceSettings sources, DecodeSettings decode, ClassifyS
         classify.tasks().tasks().forEach(task -> topics.add(task.outputTopic()));
         topics.add(classify.output().reviewTopic());
         topics.add(classify.output().deadLetterTopic());
+        if (modelUpdates() != null) {
+            topics.add(modelUpdates().eventsTopic());
+        }
         return topics;
+    }
+
+    /** Where model updates come from and go, or null when model-store.uri is not set. */
+    public ModelUpdateSettings modelUpdates() {
+        return classify.models().updates();
+    }
+
+    static ModelUpdateSettings modelUpdates(Configuration configuration) {
+        String store = configuration.get(JobOptions.MODEL_STORE);
+        return store == null || store.isBlank() ? null : new ModelUpdateSettings(new ModelStore(store),
+                configuration.get(JobOptions.MODEL_UPDATES_TOPIC), configuration.get(JobOptions.MODEL_EVENTS_TOPIC),
+                configuration.get(JobOptions.MAX_LATENCY_RATIO));
     }
 
     /** The input topics of the kinds that have tasks: the only ones the job reads. */
@@ -105,6 +123,9 @@ public record JobConfig(SourceSettings sources, DecodeSettings decode, ClassifyS
                 topics.add(sources.topics().get(kind));
             }
         });
+        if (modelUpdates() != null) {
+            topics.add(modelUpdates().updatesTopic());
+        }
         return topics;
     }
 
@@ -112,7 +133,8 @@ public record JobConfig(SourceSettings sources, DecodeSettings decode, ClassifyS
     public KafkaRequirements kafkaRequirements() {
         return new KafkaRequirements(inputTopics(), outputTopics(),
                 sink.guarantee() == DeliveryGuarantee.EXACTLY_ONCE ? sink.transactionTimeout() : null,
-                sink.maxRecordBytes());
+                sink.maxRecordBytes(),
+                modelUpdates() == null ? Set.of() : Set.of(modelUpdates().updatesTopic()));
     }
 
     /** The Kafka client properties given under {@value JobOptions#KAFKA_PROPERTIES_PREFIX}, prefix removed. */

@@ -182,6 +182,28 @@ public final class JobOptions {
             .stringType().noDefaultValue()
             .withDescription("Directory of classifiers (NAME/manifest.json, model.onnx, tokenizer.json); unset: the "
                     + "ones bundled in the job jar.");
+    public static final ConfigOption<String> MODEL_STORE = ConfigOptions.key("model-store.uri")
+            .stringType().noDefaultValue()
+            .withDescription("Root of the versioned model store (NAME/VERSION/{manifest.json, model.onnx, "
+                    + "tokenizer.json}), e.g. file:///models or s3://bucket/models: set it to switch model versions "
+                    + "without a restart through the model-updates topic. The job starts with the bundled models (or "
+                    + "classifier.models-dir) and applies the topic's updates from its start.");
+    public static final ConfigOption<String> MODEL_UPDATES_TOPIC = ConfigOptions.key("topic.model-updates")
+            .stringType().defaultValue("model-updates")
+            .withDescription("Control topic of model updates (one partition), read when model-store.uri is set.");
+    public static final ConfigOption<String> MODEL_EVENTS_TOPIC = ConfigOptions.key("topic.model-events")
+            .stringType().defaultValue("model-events")
+            .withDescription("Where each classify instance reports what it did with a model update: active, "
+                    + "shadowing, or rejected with the reason.");
+    public static final ConfigOption<Double> MAX_LATENCY_RATIO = ConfigOptions.key("model-updates.max-latency-ratio")
+            .doubleType().defaultValue(2.0)
+            .withDescription("A new version that takes more than this many times the active version's time on the "
+                    + "same smoke batch is rejected.");
+    public static final ConfigOption<Integer> CACHE_ENTRIES = ConfigOptions.key("classifier.cache.max-entries")
+            .intType().defaultValue(10_000)
+            .withDescription("Results each classify instance keeps per model version for texts that repeat (\"ok\", "
+                    + "the same spam line), keyed by a hash of the whitespace-normalised text, least recently used "
+                    + "first out; 0 turns the cache off. A new version starts with an empty cache.");
     public static final ConfigOption<String> DEVICE = ConfigOptions.key("classifier.device")
             .stringType().defaultValue("cpu")
             .withDescription("cpu, or cuda (needs the GPU build of ONNX Runtime; falls back to CPU with a warning).");

@@ -15,6 +15,8 @@ public class RawRecord {
     /** The input headers the job carries to its outputs ({@code output.headers}), names and values in step. */
     public String[] headerNames = new String[0];
     public byte[][] headerValues = new byte[0][];
+    /** A model update from the control topic, which every classify instance gets, rather than an input event. */
+    public boolean control;
 
     public RawRecord() {}
 

@@ -1,5 +1,7 @@
 package dev.streamclassifier.job.event;
 
+import dev.streamclassifier.job.lifecycle.ModelCommand;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,6 +29,8 @@ public class TextEvent {
     public byte[][] headerValues = new byte[0][];
     /** Set instead of the text when decoding failed: the dead letter to write, reason included. */
     public OutboundRecord deadLetter;
+    /** Set instead of the text for a model update, which the classify step applies. */
+    public ModelCommand command;
 
     public TextEvent() {}
 
@@ -72,9 +76,20 @@ public class TextEvent {
         return event;
     }
 
+    /** A model update on its way to the classify step. */
+    public static TextEvent command(ModelCommand command, RawRecord source) {
+        TextEvent event = new TextEvent();
+        event.topic = source.topic;
+        event.partition = source.partition;
+        event.offset = source.offset;
+        event.command = command;
+        return event;
+    }
+
     @Override
     public String toString() {
-        String what = deadLetter != null ? "undecodable" : kind + " " + id;
+        String what = deadLetter != null ? "undecodable" : command != null ? "model update " + command
+                : kind + " " + id;
         return what + " (" + topic + "/" + partition + "@" + offset + ")";
     }
 }

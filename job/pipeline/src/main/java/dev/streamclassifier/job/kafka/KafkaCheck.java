@@ -51,6 +51,17 @@ public final class KafkaCheck {
                 problems.add("topics " + missing + " do not exist on " + client.bootstrapServers()
                         + ": create them (kafka-topics.sh --create --topic NAME) or point topic.* at existing ones");
             }
+            List<String> ordered = required.singlePartitionTopics().stream().filter(existing::contains).toList();
+            if (!ordered.isEmpty()) {
+                admin.describeTopics(ordered).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                        .forEach((topic, description) -> {
+                            if (description.partitions().size() != 1) {
+                                problems.add("topic " + topic + " has " + description.partitions().size()
+                                        + " partitions: model updates apply in the order of their offsets, which "
+                                        + "only one partition gives; recreate it with --partitions 1");
+                            }
+                        });
+            }
             List<String> present = required.outputTopics().stream().filter(existing::contains).sorted().toList();
             checkRecordSize(admin, present, required.maxRecordBytes(), problems);
             Duration transactionTimeout = required.transactionTimeout();

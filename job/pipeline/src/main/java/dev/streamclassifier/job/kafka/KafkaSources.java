@@ -66,6 +66,28 @@ public final class KafkaSources {
     }
 
     /**
+     * The control topic of model updates, read from its start on every fresh start (the last update of each model
+     * wins) and from the checkpoint after a restore. One reader: the topic has one partition, and its records go to
+     * every classify instance.
+     */
+    public DataStream<RawRecord> readModelUpdates(StreamExecutionEnvironment env, String topic,
+            OffsetsInitializer stoppingOffsets) {
+        KafkaSourceBuilder<RawRecord> builder = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(settings.client().bootstrapServers())
+                .setTopics(topic)
+                .setGroupId(settings.groupId() + "-model-updates")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new RawRecordDeserializer(null, List.of()))
+                .setProperties(settings.client().toProperties())
+                .setProperty("isolation.level", "read_committed");
+        if (stoppingOffsets != null) {
+            builder.setBounded(stoppingOffsets);
+        }
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "read " + topic)
+                .uid("source-model-updates").setParallelism(1);
+    }
+
+    /**
      * Keeps every record as raw bytes with its coordinates, and the headers the job carries through; decoding errors
      * are handled downstream.
      */
@@ -83,6 +105,8 @@ public final class KafkaSources {
         public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
             RawRecord raw = new RawRecord(kind, record.topic(), record.partition(), record.offset(),
                     record.timestamp(), record.key(), record.value());
+            // No kind: the control topic's model updates.
+            raw.control = kind == null;
             if (!headers.isEmpty()) {
                 List<String> names = new ArrayList<>();
                 List<byte[]> values = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.streamclassifier.job.classify;
 
 import dev.streamclassifier.job.event.OutboundRecord;
 import dev.streamclassifier.job.event.TextEvent;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
@@ -60,6 +61,11 @@ final class ClassifyHarness extends OneInputStreamOperatorTestHarness<TextEvent,
     /** Waits for the mail a finished batch posts to the task's mailbox and runs it, as the task thread would. */
     void runNextMail() throws Exception {
         getTaskMailbox().take(TaskMailbox.MIN_PRIORITY).run();
+    }
+
+    /** A counter of the operator's, by name. */
+    long counter(String name) {
+        return ((Counter) metrics.get(name)).getCount();
     }
 
     List<OutboundRecord> outputs() {

@@ -43,12 +43,15 @@ class LabellerTest {
         return labeller(topScores, TestConfigs.MAX_RECORD_BYTES);
     }
 
+    /** The manifest of each model the tasks use: its threshold applies where the task sets none. */
+    private static final Map<String, ModelManifest> MANIFESTS = Map.of("ticket-routing",
+            manifest("ticket-routing", 0.9f), "support-intent", manifest("support-intent", 0.5f),
+            "chat-moderation", manifest("chat-moderation", 0.6f));
+
     private static Labeller labeller(int topScores, int maxRecordBytes) {
         TaskPlan plan = new TaskPlan(List.of(ROUTING, SCOPE, MODERATION), Map.of(
                 EventKind.TICKET, List.of("routing", "scope"), EventKind.CHAT, List.of("moderation")));
-        Map<String, ModelManifest> manifests = Map.of("ticket-routing", manifest("ticket-routing", 0.9f),
-                "support-intent", manifest("support-intent", 0.5f), "chat-moderation", manifest("chat-moderation", 0.6f));
-        return new Labeller(plan, manifests::get,
+        return new Labeller(plan,
                 new OutputSettings(true, 12, topScores, TestConfigs.REVIEW, TestConfigs.DEAD_LETTERS, maxRecordBytes,
                         false, OutputKey.parse("id"), new Encoding(OutputFormat.AVRO)));
     }
@@ -58,7 +61,7 @@ class LabellerTest {
     }
 
     private static TaskScore score(TaskSpec task, List<String> labels, float... probabilities) {
-        return new TaskScore(task, new ClassScores(labels, probabilities, false));
+        return new TaskScore(task, new ClassScores(labels, probabilities, false), MANIFESTS.get(task.modelName()));
     }
 
     private ClassifiedEvent decode(OutboundRecord record) throws Exception {
@@ -124,7 +127,8 @@ class LabellerTest {
     @Test
     void clipsTheCopiedTextAndFlagsATruncatedInput() throws Exception {
         TaskScore truncated = new TaskScore(MODERATION,
-                new ClassScores(MODERATION_LABELS, new float[] {0.9f, 0.05f, 0.05f}, true));
+                new ClassScores(MODERATION_LABELS, new float[] {0.9f, 0.05f, 0.05f}, true),
+                MANIFESTS.get("chat-moderation"));
         Labelled labelled = labeller(2).label(event(EventKind.CHAT, "c3", "a rather long message indeed"),
                 List.of(truncated), 1, 1, 5_000);
 
@@ -141,7 +145,8 @@ class LabellerTest {
         float[] probabilities = new float[labels.size()];
         probabilities[7] = 1f;
         TaskSpec many = new TaskSpec("moderation", "chat-moderation", TestConfigs.MODERATION, 0.1f);
-        TaskScore score = new TaskScore(many, new ClassScores(labels, probabilities, false));
+        TaskScore score = new TaskScore(many, new ClassScores(labels, probabilities, false),
+                MANIFESTS.get("chat-moderation"));
         TextEvent chat = event(EventKind.CHAT, "c4", "hello there");
         assertThat(labeller(0).label(chat, List.of(score), 1, 1, 5_000).records().get(0).value.length)
                 .as("every class listed").isGreaterThan(30_000);

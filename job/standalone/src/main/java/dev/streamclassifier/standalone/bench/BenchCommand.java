@@ -11,6 +11,8 @@ import dev.streamclassifier.standalone.LocalJob;
 import dev.streamclassifier.testkit.KafkaClients;
 import dev.streamclassifier.testkit.SampleEvents;
 import dev.streamclassifier.udf.BatchShape;
+import dev.streamclassifier.udf.ModelDirectory;
+import dev.streamclassifier.udf.WindowPolicy;
 import dev.streamclassifier.udf.LabelledText;
 import org.apache.flink.configuration.Configuration;
 
@@ -32,6 +34,9 @@ import java.util.Set;
  * {@code --json} the last line printed is one JSON object with the figures.
  */
 public final class BenchCommand {
+    static final String SWITCHED_VERSION = "bench-switch";
+    /** Events produced this long after a model update count as around the switch: its load, check and swap. */
+    static final int AROUND_SWITCH_SECONDS = 10;
     static final String USAGE = """
             usage: java -jar job/standalone/target/stream-classifier.jar bench [options]
               --model NAME        classifier to measure (default chat-moderation)
@@ -50,9 +55,15 @@ public final class BenchCommand {
                                   each key's events in order on one classifier
               --key-skew S        draw the keys from a Zipf distribution of exponent S (default 0: uniform);
                                   prints the share of events the busiest classifier gets
+              --repeat-share S    only measure the result cache: a stream of --events texts in which each
+                                  repeats an earlier one with probability S, classified directly with and
+                                  without the cache (the pipeline runs without it: its passes repeat texts)
               --latency           also measure latency at 70%% of the measured pipeline throughput
               --rate R            ... or at R events/s
               --latency-seconds S how long the latency run offers events (default 30: six checkpoints)
+              --switch-model      half-way through the latency run, switch the model live to a copy of itself
+                                  tagged %s (from a temporary model store); reports the latency of events
+                                  produced in the %d s after the update against the others'
               --sweep             also measure raw throughput against batch size for each batch shape,
                                   and against texts per model call (classifier.batch.micro-size)
               --report DIR        where to write report.md and the plots (default bench-report)
@@ -60,7 +71,8 @@ public final class BenchCommand {
               --json              print the figures as one JSON object on the last line"""
             .formatted(OptionsHelp.defaultValue(JobOptions.MAX_BATCH_SIZE),
                     OptionsHelp.defaultValue(JobOptions.INTRA_OP_THREADS),
-                    OptionsHelp.defaultValue(JobOptions.MAX_BATCH_DELAY), KafkaClients.LINGER_MS);
+                    OptionsHelp.defaultValue(JobOptions.MAX_BATCH_DELAY), KafkaClients.LINGER_MS,
+                    SWITCHED_VERSION, AROUND_SWITCH_SECONDS);
 
     static final int CORES = LocalJob.CORES;
     /** Passes of the raw and of the pipeline measurement; each side reports its best. */
@@ -83,7 +95,7 @@ public final class BenchCommand {
      * @throws IllegalArgumentException for a bad command line or job option
      */
     static void run(String[] args, PrintStream out) throws Exception {
-        CommandLine line = CommandLine.parse(args, Set.of("json", "latency", "sweep"));
+        CommandLine line = CommandLine.parse(args, Set.of("json", "latency", "sweep", "switch-model"));
         if (line.takeSwitch("help")) {
             out.println(USAGE);
             return;
@@ -95,10 +107,12 @@ public final class BenchCommand {
         double latencySeconds = line.takeNumber("latency-seconds", 30, 1e-3);
         double fixedRate = line.has("rate") ? line.takeNumber("rate", 0, 1e-3) : 0;
         boolean json = line.takeSwitch("json");
-        boolean latencyRun = line.takeSwitch("latency") || fixedRate > 0;
+        boolean switchModel = line.takeSwitch("switch-model");
+        boolean latencyRun = line.takeSwitch("latency") || fixedRate > 0 || switchModel;
         boolean sweep = line.takeSwitch("sweep");
         Path reportDir = Path.of(line.take("report").orElse("bench-report"));
         String dataFile = line.take("data").orElse(null);
+        double repeatShare = line.takeNumber("repeat-share", 0, 0);
         int keyCount = line.takeInt("keys", 0, 0);
         double keySkew = line.takeNumber("key-skew", 0, 0);
         line.alias("batch", JobOptions.MAX_BATCH_SIZE);
@@ -106,6 +120,10 @@ public final class BenchCommand {
         line.alias("parallelism", JobOptions.PARALLELISM);
         line.alias("max-delay", JobOptions.MAX_BATCH_DELAY);
         Configuration jobOptions = line.jobOptions();
+        if (!jobOptions.contains(JobOptions.CACHE_ENTRIES)) {
+            // Each pass sends the same texts: cached, every pass after the first would measure the cache, not the job.
+            jobOptions.set(JobOptions.CACHE_ENTRIES, 0);
+        }
         // Both sides of the measurement read these from the job's own options, so they cannot disagree.
         JobConfig settings = LocalJob.config(new Configuration(jobOptions)
                 .set(JobOptions.BOOTSTRAP_SERVERS, "localhost:9092"));
@@ -117,6 +135,13 @@ public final class BenchCommand {
         boolean shared = settings.classify().models().shareSession();
         EventKind kind = model.equals("chat-moderation") ? EventKind.CHAT : EventKind.TICKET;
         List<String> texts = texts(dataFile, kind, events);
+        if (repeatShare > 0) {
+            WindowPolicy windows = settings.classify().tasks().tasks().stream()
+                    .filter(task -> task.modelName().equals(model)).findFirst()
+                    .map(task -> task.windows()).orElse(WindowPolicy.FIRST_WINDOW);
+            cacheOnly(model, texts, events, repeatShare, batch, threads, shape, windows, json, out);
+            return;
+        }
         System.setProperty("ai.djl.offline", "true");
         Files.createDirectories(reportDir);
         BenchReport report = new BenchReport(reportDir, model, events, batch, threads, parallelism, maxDelay);
@@ -135,12 +160,22 @@ public final class BenchCommand {
         PipelineBenchmark.Result pipeline;
         PipelineBenchmark.Result latency = null;
         double offered = 0;
+        long switchedAtMs = 0;
         InputKeys keys = keyCount > 0 ? new InputKeys(keyCount, keySkew) : null;
         if (keys != null) {
             progress("keys: %d, Zipf exponent %.2f: the busiest of %d classifiers gets %.0f%% of the events", keyCount,
                     keySkew, parallelism, 100 * keys.busiestShare(parallelism));
         }
+        if (switchModel) {
+            Path store = Files.createTempDirectory("bench-model-store-");
+            ModelDirectory.locate(model, settings.classify().models().modelsDir())
+                    .copyTo(store.resolve(model).resolve(SWITCHED_VERSION), m -> m.version = SWITCHED_VERSION);
+            jobOptions.set(JobOptions.MODEL_STORE, store.toUri().toString());
+        }
         try (PipelineBenchmark bench = new PipelineBenchmark(model, kind, jobOptions, inputLinger, keys)) {
+            if (switchModel) {
+                bench.switchModelMidway(SWITCHED_VERSION);
+            }
             progress("pipeline: %,d events through Kafka and Flink (%d slot(s) x %d thread(s)), after a warm-up, "
                     + "best of %d ...", texts.size(), parallelism, threads, ROUNDS);
             // Best of as many passes as the raw run, so both sides of the ratio are measured the same way.
@@ -171,6 +206,7 @@ public final class BenchCommand {
                 progress("latency: %.2f of %d cores busy while events were offered, mean batch %.1f",
                         latency.coresBusy(), CORES, latency.meanBatchSize());
                 report.latency(latency, offered, boundMs);
+                switchedAtMs = bench.switchedAtMs();
             }
         }
         if (sweep) {
@@ -181,6 +217,11 @@ public final class BenchCommand {
         Path written = report.write();
         progress("report: %s", written.toAbsolutePath());
 
+        SwitchLatency switchLatency = switchedAtMs > 0 ? SwitchLatency.of(latency.timeline(), switchedAtMs,
+                AROUND_SWITCH_SECONDS * 1000L, SWITCHED_VERSION) : null;
+        if (switchLatency != null) {
+            progress("switch: %s", switchLatency);
+        }
         PipelineBenchmark.Result latencySource = latency != null ? latency : pipeline;
         ObjectNode result = new ObjectMapper().createObjectNode();
         result.put("model", model);
@@ -213,6 +254,9 @@ public final class BenchCommand {
             result.put("busiest_classifier_share", round(keys.busiestShare(parallelism)));
         }
         putShares(result.putObject("pipeline_cpu_shares"), pipeline.cpuShares());
+        if (switchLatency != null) {
+            switchLatency.put(result.putObject("model_switch"));
+        }
         if (latency != null) {
             result.put("latency_offered_per_s", round(offered));
             // The batch sizes the offered rate made: smaller than in a flat-out pass.
@@ -270,6 +314,32 @@ public final class BenchCommand {
             throw new IllegalArgumentException("--data " + dataFile + " holds no texts");
         }
         return cycle(rows.stream().map(LabelledText::text).toList(), count);
+    }
+
+    /** The result cache's effect on a stream with repeats, printed (and with --json, one JSON line). */
+    private static void cacheOnly(String model, List<String> pool, int events, double share, int batch, int threads,
+            BatchShape shape, WindowPolicy windows, boolean json, PrintStream out) throws Exception {
+        List<String> stream = CacheBenchmark.withRepeats(pool, events, share, 7);
+        int entries = JobOptions.CACHE_ENTRIES.defaultValue();
+        progress("cache: %s on %,d texts, %.1f%% of them repeats, batch %d, cache of %,d, median of 3 passes ...",
+                model, stream.size(), 100 * share, batch, entries);
+        CacheBenchmark.Result result = CacheBenchmark.run(model, stream, batch, threads, entries, shape, windows);
+        out.printf(Locale.ROOT, "cache: hit rate %.3f (repeats %.3f); %.0f texts/s without, %.0f with (%+.1f%%); a full "
+                + "cache holds %.0f bytes of heap per entry (%.1f MB)%n", result.hitRate(), result.duplicateShare(),
+                result.plainTextsPerSecond(), result.cachedTextsPerSecond(),
+                100 * (result.cachedTextsPerSecond() / result.plainTextsPerSecond() - 1), result.bytesPerEntry(),
+                result.bytesPerEntry() * entries / 1e6);
+        if (json) {
+            ObjectNode node = new ObjectMapper().createObjectNode();
+            node.put("model", model);
+            node.put("events", stream.size());
+            node.put("repeat_share", Math.round(result.duplicateShare() * 1000) / 1000.0);
+            node.put("hit_rate", Math.round(result.hitRate() * 1000) / 1000.0);
+            node.put("texts_per_s_without_cache", round(result.plainTextsPerSecond()));
+            node.put("texts_per_s_with_cache", round(result.cachedTextsPerSecond()));
+            node.put("cache_bytes_per_entry", Math.round(result.bytesPerEntry()));
+            out.println(node);
+        }
     }
 
     private static void progress(String format, Object... args) {

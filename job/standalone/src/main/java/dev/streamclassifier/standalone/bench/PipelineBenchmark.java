@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,6 +70,10 @@ final class PipelineBenchmark implements AutoCloseable {
     private String topic;
     /** Numbers each warm-up round and measured pass, so that event ids never repeat. */
     private int phases;
+    /** A version in the model store to activate half-way through the latency run; null: none. */
+    private String switchVersion;
+    /** When that update was published (epoch ms); 0 before. */
+    private volatile long switchedAtMs;
 
     /**
      * @param inputLingerMs the {@code linger.ms} of the bench's own producer of input events
@@ -103,8 +108,11 @@ final class PipelineBenchmark implements AutoCloseable {
         }
     }
 
-    /** One event: when it was produced (epoch ms), and its latencies to classified and to visible, in ms. */
-    record Timed(long producedAtMs, double processingMs, double visibleMs) {}
+    /**
+     * One event: when it was produced (epoch ms), its latencies to classified and to visible, in ms, and the model
+     * version that classified it.
+     */
+    record Timed(long producedAtMs, double processingMs, double visibleMs, String modelVersion) {}
 
     /** The job's options for this run: only the measured model, on topics of the run's own. */
     private JobConfig config() {
@@ -124,6 +132,8 @@ final class PipelineBenchmark implements AutoCloseable {
         options.set(JobOptions.REVIEW_TOPIC, REVIEW + "-" + run);
         options.set(JobOptions.DEAD_LETTER_TOPIC, DEAD + "-" + run);
         options.set(JobOptions.TRANSACTIONAL_ID_PREFIX, "bench-" + run);
+        options.set(JobOptions.MODEL_UPDATES_TOPIC, "model-updates-" + run);
+        options.set(JobOptions.MODEL_EVENTS_TOPIC, "model-events-" + run);
         return LocalJob.config(options);
     }
 
@@ -159,6 +169,10 @@ final class PipelineBenchmark implements AutoCloseable {
             List<String> topics = new ArrayList<>(config.sources().topics().values());
             topics.addAll(outputTopics());
             kafka.createTopics(topics, config.parallelism().orElse(1));
+            if (config.modelUpdates() != null) {
+                kafka.createTopics(List.of(config.modelUpdates().updatesTopic(),
+                        config.modelUpdates().eventsTopic()), 1);
+            }
             topic = config.sources().topics().get(kind);
             job = LocalJob.start(config, "bench " + model, 0);
         }
@@ -172,7 +186,7 @@ final class PipelineBenchmark implements AutoCloseable {
                 // Event ids are unique over the bench's phases: each phase reads only its own outputs.
                 String prefix = "e" + phases++ + "-";
                 CpuSplit before = CpuSplit.snapshot();
-                Offer offer = produce(texts, prefix, ratePerSecond, true);
+                Offer offer = produce(texts, prefix, ratePerSecond, true, switchVersion != null);
                 Result result = collect(consumer, null, prefix, texts.size(), progress);
                 offer.thread.join();
                 // Flat out, the job lags the producer: a pass's CPU is counted until its output is read, which takes
@@ -221,7 +235,7 @@ final class PipelineBenchmark implements AutoCloseable {
                 round.add(texts.get((sent + i) % texts.size()));
             }
             String prefix = "w" + phases++ + "-";
-            Offer offer = produce(round, prefix, ratePerSecond, false);
+            Offer offer = produce(round, prefix, ratePerSecond, false, false);
             collect(consumer, committedReader, prefix, round.size(), null);
             offer.thread.join();
             sent += round.size();
@@ -246,8 +260,25 @@ final class PipelineBenchmark implements AutoCloseable {
         volatile CpuSplit atLastSend;
     }
 
-    /** Sends the texts as events with ids {@code prefix + index}, at the given rate, from a thread of its own. */
-    private Offer produce(List<String> texts, String prefix, double ratePerSecond, boolean delayStart) {
+    /**
+     * Activates {@code version} of the model from the model store half-way through the latency run, to measure the
+     * latency around a live switch.
+     */
+    void switchModelMidway(String version) {
+        this.switchVersion = version;
+    }
+
+    /** When the switch was published (epoch ms), or 0. */
+    long switchedAtMs() {
+        return switchedAtMs;
+    }
+
+    /**
+     * Sends the texts as events with ids {@code prefix + index}, at the given rate, from a thread of its own; with
+     * {@code switchMidway}, publishes the model update half-way, from another thread so the offer keeps its pace.
+     */
+    private Offer produce(List<String> texts, String prefix, double ratePerSecond, boolean delayStart,
+            boolean switchMidway) {
         Offer offer = new Offer();
         offer.thread = new Thread(() -> {
             SampleEvents samples = new SampleEvents(2);
@@ -265,6 +296,9 @@ final class PipelineBenchmark implements AutoCloseable {
                     if (i == 0) {
                         offer.atFirstSend = CpuSplit.snapshot();
                     }
+                    if (switchMidway && i == texts.size() / 2) {
+                        publishSwitch();
+                    }
                     producer.send(new ProducerRecord<>(topic, keys == null ? null : keys.next(),
                             encode(samples, prefix + i, texts.get(i))));
                 }
@@ -277,6 +311,17 @@ final class PipelineBenchmark implements AutoCloseable {
         offer.thread.setDaemon(true);
         offer.thread.start();
         return offer;
+    }
+
+    private void publishSwitch() {
+        String update = "{\"model\": \"" + model + "\", \"version\": \"" + switchVersion
+                + "\", \"action\": \"activate\"}";
+        switchedAtMs = System.currentTimeMillis();
+        Thread publisher = new Thread(() -> KafkaClients.produce(kafka.bootstrapServers(),
+                config().modelUpdates().updatesTopic(), List.of(update.getBytes(StandardCharsets.UTF_8))),
+                "bench-model-switch");
+        publisher.setDaemon(true);
+        publisher.start();
     }
 
     private byte[] encode(SampleEvents samples, String id, String text) {
@@ -365,7 +410,8 @@ final class PipelineBenchmark implements AutoCloseable {
             first = Math.min(first, processedAt);
             last = Math.max(last, processedAt);
             batchSizes += event.getBatchSize();
-            timeline.add(new Timed(eventTime, processedAt - eventTime, now - eventTime));
+            timeline.add(new Timed(eventTime, processedAt - eventTime, now - eventTime,
+                    event.getPredictions().get(0).getModelVersion()));
         }
 
         Result result() {
