@@ -12,8 +12,10 @@ import java.util.List;
  * A classifier from a {@link ModelDirectory}: tokenizes a batch of texts, pads them to the longest, runs the ONNX file
  * (encoder + pooling + head + softmax) and returns each text's label probabilities.
  *
- * <p>One instance per task slot. {@link #classify} may be called from one thread at a time; {@link #close()} is
- * idempotent and closes the session and the tokenizer, each even when the other fails.
+ * <p>{@link #classify} may be called from several threads at once: the ONNX Runtime session is thread-safe and the
+ * tokenizer keeps no state between calls (slots share one instance, and a model update times the active version beside
+ * the running job). {@link #close()} must not overlap a call; it is idempotent and closes the session and the
+ * tokenizer, each even when the other fails.
  */
 public final class TextClassifier implements BatchClassifier {
     private static final Logger LOG = LoggerFactory.getLogger(TextClassifier.class);

@@ -50,6 +50,8 @@ public final class Demo {
     /** The version {@code --switch-model} publishes. */
     static final String SWITCHED_VERSION = "demo-2";
     private static final String SWITCHED_MODEL = "chat-moderation";
+    /** How long a finished run waits for the switch's outcomes: a load, its checks and one more checkpoint. */
+    private static final Duration SWITCH_WAIT = Duration.ofSeconds(60);
     private final DemoSettings settings;
     private final PrintStream out;
     private final AtomicLong produced = new AtomicLong();
@@ -247,6 +249,12 @@ public final class Demo {
         Set<String> seen = new HashSet<>();
         long lastPrint = System.nanoTime();
         long lastCount = 0;
+        // With --switch-model, the run waits for every classify instance's outcome of the switch, which is committed
+        // with the checkpoint after it: a small run can classify everything before the new version has loaded.
+        int switchOutcomesExpected = settings.switchModelAt() > 0 && settings.switchModelAt() < settings.events()
+                ? config.parallelism().orElse(LocalJob.CORES) : 0;
+        int switchOutcomes = 0;
+        long outputsDoneAt = 0;
         try (TopicReader reader = TopicReader.fromBeginning(KafkaClients.client(bootstrap), config.outputTopics(),
                 true)) {
             while (!stopped.get()) {
@@ -260,6 +268,9 @@ public final class Demo {
                         out.printf("%n>>> %s: %s %s %s%s%n%n", event.getInstance(), event.getModel(),
                                 event.getVersion(), event.getOutcome(),
                                 event.getReason() == null ? "" : " (" + event.getReason() + ")");
+                        if (event.getModel().equals(SWITCHED_MODEL) && SWITCHED_VERSION.equals(event.getVersion())) {
+                            switchOutcomes++;
+                        }
                         continue;
                     }
                     ClassifiedEvent event = codec.decode(record.value());
@@ -269,7 +280,17 @@ public final class Demo {
                     }
                 }
                 long now = System.nanoTime();
-                boolean done = !producing.get() && summary.accounted() >= produced.get();
+                boolean outputsDone = !producing.get() && summary.accounted() >= produced.get();
+                outputsDoneAt = outputsDone && outputsDoneAt == 0 ? now : outputsDoneAt;
+                boolean switchDone = switchOutcomes >= switchOutcomesExpected
+                        || outputsDone && now - outputsDoneAt > SWITCH_WAIT.toNanos();
+                boolean done = outputsDone && switchDone;
+                if (outputsDone && !switchDone && now - lastPrint >= 1_000_000_000L) {
+                    out.printf("waiting for the classify instances to report on %s %s (%d of %d) ...%n",
+                            SWITCHED_MODEL, SWITCHED_VERSION, switchOutcomes, switchOutcomesExpected);
+                    lastPrint = now;
+                    continue;
+                }
                 if (now - lastPrint >= 1_000_000_000L || done) {
                     double seconds = (now - lastPrint) / 1e9;
                     long count = summary.accounted();

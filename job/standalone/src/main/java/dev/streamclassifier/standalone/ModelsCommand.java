@@ -137,7 +137,8 @@ public final class ModelsCommand {
             }
             out.printf("copied %s to %s%s/%s%n", from, store.root(), model, version);
         }
-        if (loads && !report(config, model, store.fetch(model, version), allowLabelChange, out)) {
+        if (loads && !store.withVersion(model, version, directory -> report(config, model, directory, allowLabelChange,
+                out))) {
             out.println("nothing published");
             return 1;
         }
@@ -199,7 +200,18 @@ public final class ModelsCommand {
                     }
                     case "SHADOWING" -> versions[1] = event.getVersion();
                     case "SHADOW_STOPPED" -> versions[1] = "-";
-                    case "REJECTED" -> lastRejection.put(event.getModel(), event);
+                    case "REJECTED" -> {
+                        lastRejection.put(event.getModel(), event);
+                        // A version a restart could not open again no longer serves there.
+                        if (event.getAction().equals("RESTORE")) {
+                            if (event.getVersion().equals(versions[0])) {
+                                versions[0] = "(started with)";
+                            }
+                            if (event.getVersion().equals(versions[1])) {
+                                versions[1] = "-";
+                            }
+                        }
+                    }
                     default -> { }
                 }
             }

@@ -1,5 +1,8 @@
 package dev.streamclassifier.testkit;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -13,6 +16,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Reads every partition of some topics without a consumer group, as a downstream user of the job's output would:
@@ -21,8 +27,12 @@ import java.util.Properties;
  */
 public final class TopicReader implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<String, Object> client;
+    private final boolean readCommitted;
 
     private TopicReader(Map<String, Object> client, Collection<String> topics, boolean readCommitted) {
+        this.client = client;
+        this.readCommitted = readCommitted;
         Properties properties = new Properties();
         properties.putAll(client);
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
@@ -71,9 +81,12 @@ public final class TopicReader implements AutoCloseable {
      * @throws IllegalStateException when the end is not reached within {@code timeout}
      */
     public List<ConsumerRecord<byte[], byte[]>> readToEnd(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (readCommitted) {
+            awaitCommitMarkers(deadline);
+        }
         Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        long deadline = System.nanoTime() + timeout.toNanos();
         while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("Could not read to the end offsets " + end + " within " + timeout);
@@ -81,6 +94,31 @@ public final class TopicReader implements AutoCloseable {
             consumer.poll(Duration.ofMillis(200)).forEach(records::add);
         }
         return records;
+    }
+
+    /**
+     * A commit returns once the transaction coordinator has logged the decision; the markers that make the records
+     * visible reach the partitions after that. A reader that takes the end offsets in between, right after a job
+     * finished, would stop short of committed records: so it first waits until no transaction is between its decision
+     * and its markers. Open transactions (a cancelled job's) do not hold it up. Without the right to list
+     * transactions it reads what is visible.
+     */
+    private void awaitCommitMarkers(long deadline) {
+        ListTransactionsOptions deciding = new ListTransactionsOptions()
+                .filterStates(List.of(TransactionState.PREPARE_COMMIT, TransactionState.PREPARE_ABORT));
+        try (Admin admin = Admin.create(client)) {
+            while (!admin.listTransactions(deciding).all().get(30, TimeUnit.SECONDS).isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Transactions still writing their commit markers at the deadline");
+                }
+                Thread.sleep(50);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            // Not allowed to list transactions, or no answer: the end offsets as they stand.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for commit markers", e);
+        }
     }
 
     @Override

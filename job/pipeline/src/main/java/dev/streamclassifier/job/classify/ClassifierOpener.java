@@ -33,7 +33,7 @@ public interface ClassifierOpener extends Serializable {
             throw new IllegalStateException("model " + modelName + " " + version + " was asked for, but no "
                     + "model-store.uri is set");
         }
-        return classifier(settings.store().fetch(modelName, version), settings, shape);
+        return settings.store().withVersion(modelName, version, directory -> classifier(directory, settings, shape));
     }
 
     /**

@@ -110,7 +110,8 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
         inferenceThread = new InferenceThread(name + " inference");
         if (settings.models().updates() != null) {
             lifecycle = new ModelLifecycle(settings, Classifiers.effective(opener, settings.models()), classifiers,
-                    mailbox, this::applyModelUpdatesIfIdle, name, metrics,
+                    mailbox, this::applyModelUpdatesIfIdle, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                    getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(), metrics,
                     record -> output.collect(new StreamRecord<>(record)));
             List<String> restoredVersions = new ArrayList<>();
             versionState.get().forEach(restoredVersions::add);
@@ -186,7 +187,7 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
 
     /** Applies finished model updates now if no batch runs; else the batch's end applies them. */
     private void applyModelUpdatesIfIdle() {
-        if (running == null) {
+        if (running == null && lifecycle != null) {
             try {
                 lifecycle.applyDone();
             } catch (Exception e) {
@@ -315,11 +316,10 @@ public class ClassifyOperator extends AbstractStreamOperator<OutboundRecord>
             }
             boolean inferenceStopped = inferenceThread == null || inferenceThread.stop();
             inferenceThread = null;
-            if (lifecycle != null) {
-                lifecycle.close();
-                lifecycle = null;
-            }
-            if (classifiers != null && inferenceStopped) {
+            boolean loaderStopped = lifecycle == null || lifecycle.stop();
+            lifecycle = null;
+            // A thread that did not stop may still be running a model: its sessions are left to the process's end.
+            if (classifiers != null && inferenceStopped && loaderStopped) {
                 classifiers.close();
                 classifiers = null;
             }

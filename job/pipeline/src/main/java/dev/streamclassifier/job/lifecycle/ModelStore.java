@@ -44,8 +44,42 @@ public final class ModelStore implements Serializable {
         return root;
     }
 
-    /** The version's directory on this machine. */
-    public ModelDirectory fetch(String model, String version) throws IOException {
+    /** What is done with a version's directory while it is on this machine. */
+    @FunctionalInterface
+    public interface DirectoryUse<T> {
+        T apply(ModelDirectory directory) throws Exception;
+    }
+
+    /**
+     * Runs {@code use} on the version's directory on this machine. A copy from a remote store is deleted afterwards:
+     * ONNX Runtime and the tokenizer have read what they need once they are open, and every update or restart would
+     * otherwise leave one more copy on the TaskManager's disk.
+     */
+    public <T> T withVersion(String model, String version, DirectoryUse<T> use) throws Exception {
+        ModelDirectory directory = fetch(model, version);
+        boolean copy = !isLocal(new Path(root + model + "/" + version));
+        try {
+            return use.apply(directory);
+        } finally {
+            if (copy) {
+                deleteCopy(directory.path());
+            }
+        }
+    }
+
+    private static boolean isLocal(Path directory) throws IOException {
+        return !directory.getFileSystem().isDistributedFS() && "file".equals(directory.toUri().getScheme());
+    }
+
+    private static void deleteCopy(java.nio.file.Path copy) throws IOException {
+        for (String file : FILES) {
+            Files.deleteIfExists(copy.resolve(file));
+        }
+        Files.deleteIfExists(copy);
+    }
+
+    /** The version's directory on this machine: in place for a local store, else a copy in a temporary directory. */
+    ModelDirectory fetch(String model, String version) throws IOException {
         checkName("model", model);
         checkName("version", version);
         Path directory = new Path(root + model + "/" + version);
@@ -53,7 +87,7 @@ public final class ModelStore implements Serializable {
         if (!fs.exists(directory)) {
             throw new IOException("model store " + root + " has no " + model + "/" + version);
         }
-        if (!fs.isDistributedFS() && "file".equals(directory.toUri().getScheme())) {
+        if (isLocal(directory)) {
             return ModelDirectory.of(java.nio.file.Path.of(directory.toUri()));
         }
         java.nio.file.Path local = Files.createTempDirectory("model-" + model + "-" + version + "-");

@@ -27,10 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -148,6 +151,31 @@ class ModelLifecycleTest {
     }
 
     @Test
+    void aVersionGoneFromTheStoreAtARestoreIsReportedAndTheStartingVersionServes() throws Exception {
+        store.add(MODEL, "deleted-later");
+        OperatorSubtaskState checkpoint;
+        try (ClassifyHarness harness = open()) {
+            assertThat(update(harness, "{\"model\": \"chat-moderation\", \"version\": \"deleted-later\", "
+                    + "\"action\": \"activate\"}").getOutcome()).isEqualTo("ACTIVE");
+            checkpoint = harness.snapshot(1L, 1_000);
+        }
+        try (Stream<Path> files = Files.walk(storeDir.resolve(MODEL).resolve("deleted-later"))) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        try (ClassifyHarness restored = ClassifyHarness.of(new ClassifyOperator(settings()))) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            assertThat(classify(restored, "c1", "see you at lunch").getPredictions().get(0).getModelVersion())
+                    .isEqualTo(startingVersion);
+            assertThat(events(restored)).singleElement().satisfies(event -> {
+                assertThat(event.getAction()).isEqualTo("RESTORE");
+                assertThat(event.getOutcome()).isEqualTo("REJECTED");
+                assertThat(event.getReason()).contains("deleted-later").contains("has no");
+            });
+        }
+    }
+
+    @Test
     void aBadVersionIsRejectedWithItsReasonAndTheActiveOneKeepsServing() throws Exception {
         try (ClassifyHarness harness = open()) {
             ModelEvent corrupt = update(harness, "{\"model\": \"chat-moderation\", \"version\": \"corrupt\", "
@@ -164,6 +192,39 @@ class ModelLifecycleTest {
             assertThat(counter(harness, "modelVersionsRejected")).isEqualTo(3);
             assertThat(classify(harness, "c1", "good morning").getPredictions().get(0).getModelVersion())
                     .isEqualTo(startingVersion);
+        }
+    }
+
+    @Test
+    void updatesSentTogetherApplyInOffsetOrderAndAMootOneIsSuperseded() throws Exception {
+        try (ClassifyHarness harness = open()) {
+            for (String json : List.of(
+                    "{\"model\": \"chat-moderation\", \"version\": \"corrupt\", \"action\": \"activate\"}",
+                    "{\"model\": \"chat-moderation\", \"version\": \"relabelled\", \"action\": \"activate\"}",
+                    "{\"model\": \"chat-moderation\", \"version\": \"2.0.0\", \"action\": \"activate\"}",
+                    "{\"model\": \"chat-moderation\", \"action\": \"rollback\"}",
+                    "{\"model\": \"chat-moderation\", \"version\": \"2.0.0\", \"action\": \"shadow\", "
+                            + "\"shadowShare\": 1.0}",
+                    "{\"model\": \"chat-moderation\", \"action\": \"deactivate-shadow\"}")) {
+                harness.processElement(new StreamRecord<>(command(json)));
+            }
+            while (events(harness).size() < 6) {
+                harness.runNextMail();
+            }
+
+            assertThat(events(harness)).extracting(e -> e.getAction() + " " + e.getVersion() + " " + e.getOutcome())
+                    .containsExactly(
+                            "ACTIVATE corrupt REJECTED",
+                            "ACTIVATE relabelled SUPERSEDED",
+                            "ACTIVATE 2.0.0 ACTIVE",
+                            // Back from 2.0.0: the rollback waited for the activate before it.
+                            "ROLLBACK " + startingVersion + " ACTIVE",
+                            "SHADOW 2.0.0 SUPERSEDED",
+                            "DEACTIVATE_SHADOW null SHADOW_STOPPED");
+            assertThat(counter(harness, "modelVersionsRejected")).isEqualTo(1);
+            assertThat(classify(harness, "c1", "good morning").getPredictions().get(0).getModelVersion())
+                    .isEqualTo(startingVersion);
+            assertThat(counter(harness, "shadowCompared")).isZero();
         }
     }
 

@@ -186,7 +186,9 @@ final class PipelineBenchmark implements AutoCloseable {
                 // Event ids are unique over the bench's phases: each phase reads only its own outputs.
                 String prefix = "e" + phases++ + "-";
                 CpuSplit before = CpuSplit.snapshot();
-                Offer offer = produce(texts, prefix, ratePerSecond, true, switchVersion != null);
+                // The switch belongs to the latency run (a fixed rate); throughput passes run on one version.
+                Offer offer = produce(texts, prefix, ratePerSecond, true,
+                        switchVersion != null && !Double.isInfinite(ratePerSecond));
                 Result result = collect(consumer, null, prefix, texts.size(), progress);
                 offer.thread.join();
                 // Flat out, the job lags the producer: a pass's CPU is counted until its output is read, which takes
