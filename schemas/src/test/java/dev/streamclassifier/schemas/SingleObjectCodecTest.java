@@ -99,6 +99,44 @@ class SingleObjectCodecTest {
     }
 
     @Test
+    void readsAClassifiedEventWrittenBeforeMultiLabelPredictions() throws IOException {
+        Schema v1 = SchemaHistory.historicalSchemas().stream()
+                .filter(s -> s.getName().equals("ClassifiedEvent") && s.getField("attributes") != null)
+                .findFirst().orElseThrow();
+        Schema predictionV1 = v1.getField("predictions").schema().getElementType();
+        GenericRecord prediction = new GenericData.Record(predictionV1);
+        prediction.put("task", "moderation");
+        prediction.put("label", "spam");
+        prediction.put("score", 0.9f);
+        prediction.put("scores", Map.of("spam", 0.9f));
+        prediction.put("threshold", 0.3f);
+        prediction.put("modelName", "chat-moderation");
+        prediction.put("modelVersion", "1.0.0");
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("sourceKind", new GenericData.EnumSymbol(v1.getField("sourceKind").schema(), "CHAT"));
+        old.put("sourceId", "c-1");
+        old.put("sourceTopic", "chats");
+        old.put("sourcePartition", 0);
+        old.put("sourceOffset", 3L);
+        old.put("text", null);
+        old.put("truncated", false);
+        old.put("windows", 1);
+        old.put("attributes", Map.of());
+        old.put("predictions", List.of(prediction));
+        old.put("needsReview", false);
+        old.put("eventTime", NOW.toEpochMilli());
+        old.put("processedAt", NOW.toEpochMilli());
+        old.put("inferenceMicros", 10L);
+        old.put("batchSize", 1);
+        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
+
+        ClassifiedEvent event = SingleObjectCodec.<ClassifiedEvent>of(ClassifiedEvent.getClassSchema()).decode(bytes);
+
+        assertThat(event.getPredictions().get(0).getLabel()).isEqualTo("spam");
+        assertThat(event.getPredictions().get(0).getLabels()).isEmpty();
+    }
+
+    @Test
     void rejectsAnUnknownFingerprint() {
         byte[] bytes = SingleObjectCodec.<ChatMessage>of(ChatMessage.getClassSchema()).encode(ChatMessage.newBuilder()
                 .setId("m").setConversationId("c").setUserId("u").setText("t").setSentAt(NOW).build());

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * One text's probabilities over a classifier's labels.
  *
- * @param probabilities one per label, in the manifest's order, summing to 1
+ * @param probabilities one per label, in the manifest's order: summing to 1, or for a multi-label model each label's
+ *     own probability
  * @param truncated true when the text was longer than the model read: its start, or its first {@code windows} windows
  * @param windows how many windows of the text the scores come from (1 for a text within one window)
  */

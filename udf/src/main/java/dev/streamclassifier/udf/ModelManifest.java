@@ -39,8 +39,20 @@ public final class ModelManifest implements Serializable {
     public List<String> inputNames = new ArrayList<>();
     public String outputName = "probabilities";
     public int maxTokens = 128;
-    /** Predictions whose top score is under this go to review. */
+    /**
+     * Single-label models: predictions whose top score is under this go to review. Multi-label models: the score a
+     * label needs to be predicted, unless {@link #labelThresholds} names it.
+     */
     public float threshold = 0.5f;
+    /**
+     * True when the scores are independent per label (sigmoids, not a softmax): a text can have several labels, or
+     * none. Then every label whose score reaches its threshold is predicted.
+     */
+    public boolean multiLabel;
+    /** Multi-label models: thresholds of single labels that differ from {@link #threshold}. */
+    public Map<String, Float> labelThresholds = new TreeMap<>();
+    /** Multi-label models: what a prediction's label is when no label reaches its threshold. */
+    public String noLabel = "none";
     /** Softmax temperature already folded into the head's weights; recorded for reports. */
     public float temperature = 1.0f;
     /** SHA-256 of {@code model.onnx}, hex. Empty in a head's manifest, filled in when the ONNX file is assembled. */
@@ -96,9 +108,54 @@ public final class ModelManifest implements Serializable {
         if (!(threshold >= 0f && threshold <= 1f)) {
             problems.add("'threshold' must be between 0 and 1, was " + threshold);
         }
+        if (labelThresholds != null && !labelThresholds.isEmpty()) {
+            if (!multiLabel) {
+                problems.add("'labelThresholds' is only for a multiLabel model");
+            }
+            labelThresholds.forEach((label, value) -> {
+                if (labels == null || !labels.contains(label)) {
+                    problems.add("'labelThresholds' names '" + label + "', which is not one of the labels");
+                } else if (value == null || !(value >= 0f && value <= 1f)) {
+                    problems.add("'labelThresholds' of '" + label + "' must be between 0 and 1, was " + value);
+                }
+            });
+        }
+        if (multiLabel && (noLabel == null || noLabel.isBlank() || (labels != null && labels.contains(noLabel)))) {
+            problems.add("'noLabel' must be a name that is not one of the labels, was '" + noLabel + "'");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Invalid model manifest " + where + ": " + String.join("; ", problems));
         }
+    }
+
+    /** The score {@code label} needs to be predicted by a multi-label model. */
+    public float thresholdOf(String label) {
+        Float own = labelThresholds == null ? null : labelThresholds.get(label);
+        return own != null ? own : threshold;
+    }
+
+    /**
+     * Why one text's scores cannot have come from this model, or null if they can: one score per label, each a
+     * probability, and for a single-label model summing to 1. A model that ends in raw logits fails here.
+     */
+    public String scoreProblem(float[] scores) {
+        if (scores.length != labels.size()) {
+            return "the model gave " + scores.length + " scores for the manifest's " + labels.size() + " labels";
+        }
+        float sum = 0;
+        for (float score : scores) {
+            if (!Float.isFinite(score) || score < 0 || score > 1) {
+                return "the model gave a score of " + score + ", not a probability: does the graph end in "
+                        + (multiLabel ? "sigmoid" : "softmax") + "? (model-builder import appends it to a "
+                        + "model that outputs logits)";
+            }
+            sum += score;
+        }
+        if (!multiLabel && Math.abs(sum - 1) > 1e-3) {
+            return "the model's scores sum to " + sum + ", not 1: a single-label model ends in softmax (set "
+                    + "multiLabel in the manifest if its scores are per-label sigmoids)";
+        }
+        return null;
     }
 
     @Override

@@ -116,16 +116,28 @@ public final class TextClassifier implements BatchClassifier {
             int to = firstPiece[t + 1];
             boolean truncated = pieces.get(to - 1).truncated();
             scores.add(new ClassScores(manifest.labels, combine(probabilities, from, to, windows.aggregation(),
-                    benign), truncated, to - from));
+                    benign, manifest.multiLabel), truncated, to - from));
         }
         return scores;
     }
 
-    /** The windows' probabilities of one text as one: their mean, or the window least likely benign. */
+    /**
+     * The windows' probabilities of one text as one: their mean, or the window least likely benign; for a multi-label
+     * model, max takes each label's highest score, since labels are independent and any window may show one.
+     */
     private static float[] combine(float[][] probabilities, int from, int to, WindowPolicy.Aggregation aggregation,
-            int benign) {
+            int benign, boolean multiLabel) {
         if (to - from == 1) {
             return probabilities[from];
+        }
+        if (aggregation == WindowPolicy.Aggregation.MAX && multiLabel) {
+            float[] max = probabilities[from].clone();
+            for (int w = from + 1; w < to; w++) {
+                for (int c = 0; c < max.length; c++) {
+                    max[c] = Math.max(max[c], probabilities[w][c]);
+                }
+            }
+            return max;
         }
         if (aggregation == WindowPolicy.Aggregation.MAX && benign >= 0) {
             int worst = from;

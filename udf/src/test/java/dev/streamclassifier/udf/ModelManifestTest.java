@@ -6,7 +6,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,6 +49,29 @@ class ModelManifestTest {
                 .hasMessageContaining("'labels'")
                 .hasMessageContaining("'maxTokens'")
                 .hasMessageContaining("'version'");
+    }
+
+    @Test
+    void aMultiLabelManifestChecksItsPerLabelThresholdsAndScores() {
+        ModelManifest manifest = valid();
+        manifest.labelThresholds = Map.of("nope", 2f);
+        assertThatThrownBy(() -> manifest.validate("m.json")).hasMessageContaining("only for a multiLabel model")
+                .hasMessageContaining("'nope'");
+        manifest.multiLabel = true;
+        manifest.labelThresholds = Map.of(manifest.labels.get(1), 0.8f);
+        manifest.validate("m.json");
+
+        assertThat(manifest.thresholdOf(manifest.labels.get(1))).isEqualTo(0.8f);
+        assertThat(manifest.thresholdOf(manifest.labels.get(0))).isEqualTo(manifest.threshold);
+        float[] independent = new float[manifest.labels.size()];
+        Arrays.fill(independent, 0.9f);
+        assertThat(manifest.scoreProblem(independent)).as("sigmoids need not sum to 1").isNull();
+        manifest.multiLabel = false;
+        manifest.labelThresholds = new TreeMap<>();
+        assertThat(manifest.scoreProblem(independent)).contains("sum to").contains("softmax");
+        independent[0] = 3.5f;
+        assertThat(manifest.scoreProblem(independent)).as("raw logits").contains("not a probability")
+                .contains("import");
     }
 
     @Test

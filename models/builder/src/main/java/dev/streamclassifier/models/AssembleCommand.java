@@ -61,24 +61,40 @@ final class AssembleCommand {
             throw new IOException(headDir + ": encoder " + manifest.encoder + " is a concatenation, which train can "
                     + "measure but assemble does not build (see models/README.md, 'Encoders'); retrain on one encoder");
         }
+        assembleOn(headDir, manifest, OnnxComposer.parse(Files.readAllBytes(encoders.model(manifest.encoder))),
+                encoders.tokenizer(manifest.encoder), target);
+        return manifest.name;
+    }
+
+    /**
+     * Writes the classifier of the head in {@code headDir} (described by {@code manifest}) on {@code encoder} into
+     * {@code target}: {@code model.onnx}, {@code tokenizer} copied, and the manifest with the file's sha256.
+     *
+     * @return the manifest written
+     */
+    static ModelManifest assembleOn(Path headDir, ModelManifest manifest, ModelProto encoder, Path tokenizer,
+            Path target) throws IOException {
         Head head = Head.read(headDir.resolve(Head.FILE_NAME));
         if (head.classes() != manifest.labels.size()) {
             throw new IOException(headDir + ": head has " + head.classes() + " classes, manifest lists "
                     + manifest.labels.size() + " labels");
         }
-        ModelProto encoder = OnnxComposer.parse(Files.readAllBytes(encoders.model(manifest.encoder)));
         ModelProto classifier = OnnxComposer.classifier(encoder, head, manifest.labels,
                 Map.of("name", manifest.name, "version", manifest.version, "encoder", manifest.encoder));
-        byte[] bytes = classifier.toByteArray();
-        Files.createDirectories(target);
-        Files.write(modelFile, bytes);
-        Files.copy(encoders.tokenizer(manifest.encoder), target.resolve(ModelDirectory.TOKENIZER_FILE),
-                StandardCopyOption.REPLACE_EXISTING);
         ModelManifest assembled = manifest.copy();
-        assembled.sha256 = ModelDirectory.sha256(bytes);
         assembled.outputName = OnnxComposer.PROBABILITIES;
-        assembled.write(manifestFile);
-        return manifest.name;
+        write(classifier, tokenizer, assembled, target);
+        return assembled;
+    }
+
+    /** Writes a classifier directory: the ONNX file, the tokenizer and the manifest with the file's sha256. */
+    static void write(ModelProto model, Path tokenizer, ModelManifest manifest, Path target) throws IOException {
+        byte[] bytes = model.toByteArray();
+        Files.createDirectories(target);
+        Files.write(target.resolve(ModelDirectory.MODEL_FILE), bytes);
+        Files.copy(tokenizer, target.resolve(ModelDirectory.TOKENIZER_FILE), StandardCopyOption.REPLACE_EXISTING);
+        manifest.sha256 = ModelDirectory.sha256(bytes);
+        manifest.write(target.resolve(ModelManifest.FILE_NAME));
     }
 
     private static boolean newer(Path output, Path... inputs) throws IOException {

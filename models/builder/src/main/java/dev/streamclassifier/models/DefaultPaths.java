@@ -16,6 +16,8 @@ final class DefaultPaths {
     static final String ENCODERS = BUILD + "encoders";
     static final String EMBEDDING_CACHE = BUILD + "embedding-cache";
     static final String REPORTS = BUILD + "reports";
+    /** Where {@code import} writes the classifiers it makes: a models directory the job can be pointed at. */
+    static final String IMPORTED = BUILD + "imported";
 
     private DefaultPaths() {}
 }

@@ -25,6 +25,7 @@ public final class ModelBuilder {
                 case "inspect" -> InspectCommand.run(CommandLine.parse(rest));
                 case "compare" -> CompareCommand.run(CommandLine.parse(rest));
                 case "create" -> CreateCommand.run(CommandLine.parse(rest));
+                case "import" -> ImportCommand.run(CommandLine.parse(rest));
                 default -> {
                     System.err.println("Unknown command '" + args[0] + "'.\n" + usage());
                     System.exit(2);
@@ -48,6 +49,9 @@ public final class ModelBuilder {
                   eval     --model NAME --data FILE [--json]         figures, report.md and PNG plots
                   long-eval --model NAME --data FILE --filler FILE [--policies 1x0,6x32] [--aggregation max]
                                                              long texts: windows against truncation, accuracy and cost
+                  import   --from DIR [--name NAME] [--version V] [--max-tokens 128] [--out DIR]
+                                                             a Hugging Face classification export (logits, config.json)
+                  import   --from DIR --head models/heads/NAME   a sentence-encoder export with a head train wrote
                   inspect  --model NAME                              manifest, labels, inputs, size, checksum
                   compare  --name TASK --data FILE [--candidates a,b] encoders side by side: accuracy and texts/s
                   assemble [--heads models/heads] [--out DIR]        build model.onnx for every head (mvn does this)

@@ -125,6 +125,37 @@ public final class OnnxComposer {
         return model.build();
     }
 
+    /**
+     * A classification model that ends in raw scores ({@code logits} {@code [batch, classes]}) with softmax, or a
+     * sigmoid per class for a multi-label model, appended; the only output is {@value #PROBABILITIES}.
+     *
+     * @throws IllegalArgumentException if the model has no such output, or it is not {@code classes} wide
+     */
+    public static ModelProto withActivation(ModelProto model, String logits, int classes, boolean sigmoid) {
+        GraphProto graph = model.getGraph();
+        ValueInfoProto output = graph.getOutputList().stream().filter(o -> o.getName().equals(logits)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the model has no '" + logits + "' output; its "
+                        + "outputs are " + graph.getOutputList().stream().map(ValueInfoProto::getName).toList()));
+        List<TensorShapeProto.Dimension> dims = output.getType().getTensorType().getShape().getDimList();
+        if (dims.size() != 2) {
+            throw new IllegalArgumentException("output '" + logits + "' has " + dims.size() + " dimensions; a "
+                    + "sequence classifier's is [batch, classes]");
+        }
+        if (dims.get(1).hasDimValue() && dims.get(1).getDimValue() != classes) {
+            throw new IllegalArgumentException("output '" + logits + "' is " + dims.get(1).getDimValue()
+                    + " wide but config.json's id2label names " + classes + " labels");
+        }
+        GraphProto.Builder builder = graph.toBuilder().clearOutput();
+        Nodes nodes = new Nodes(builder, defaultOpset(model));
+        if (sigmoid) {
+            nodes.add("Sigmoid", List.of(logits), PROBABILITIES);
+        } else {
+            nodes.add("Softmax", List.of(logits), PROBABILITIES, intAttr("axis", 1));
+        }
+        builder.addOutput(floatMatrix(PROBABILITIES, classes));
+        return model.toBuilder().setGraph(builder).build();
+    }
+
     /** Row-wise L2 normalisation of {@code input} into {@code output}; intermediate tensors are named {@code prefix_*}. */
     private static void l2Normalise(GraphProto.Builder builder, Nodes nodes, String input, String prefix,
             String output) {

@@ -21,8 +21,8 @@ import java.util.Set;
 
 /**
  * Turns an event's scores into the records it writes: one {@link Prediction} per task, then the routing rule. An event
- * goes to the review topic when any prediction scores under its task's threshold or is its task's review label;
- * otherwise to each of its tasks' topics, once per topic. Not thread-safe (its encoder reuses buffers): one per
+ * goes to the review topic when any prediction scores under its task's threshold or is its task's review label (for a
+ * multi-label model: has it among its labels); otherwise to each of its tasks' topics, once per topic. Not thread-safe (its encoder reuses buffers): one per
  * operator instance.
  */
 final class Labeller {
@@ -66,8 +66,10 @@ final class Labeller {
             predictions.add(prediction);
             truncated |= taskScore.score().truncated();
             windows = Math.max(windows, taskScore.score().windows());
-            needsReview |= prediction.getScore() < prediction.getThreshold()
-                    || prediction.getLabel().equals(task.reviewLabel());
+            needsReview |= taskScore.manifest().multiLabel
+                    ? prediction.getLabels().contains(task.reviewLabel())
+                    : prediction.getScore() < prediction.getThreshold()
+                            || prediction.getLabel().equals(task.reviewLabel());
         }
         String text = null;
         int masked = 0;
@@ -152,6 +154,9 @@ final class Labeller {
 
     /** @param manifest the model version's that gave the scores: its threshold, unless the task sets one */
     private Prediction prediction(TaskSpec task, ClassScores score, ModelManifest manifest) {
+        if (manifest.multiLabel) {
+            return multiLabelPrediction(task, score, manifest);
+        }
         int best = score.bestIndex();
         return Prediction.newBuilder()
                 .setTask(task.name())
@@ -161,6 +166,36 @@ final class Labeller {
                 .setThreshold(task.threshold() != null ? task.threshold() : manifest.threshold)
                 .setModelName(manifest.name)
                 .setModelVersion(manifest.version)
+                .build();
+    }
+
+    /**
+     * Every label whose score reaches its threshold (the manifest's per label; a task's threshold overrides them all),
+     * best first. The prediction's label and score are the best of them, or the model's no-label name with the best
+     * score under its threshold when none fired; "under the threshold" means "not this label" here, so it never
+     * sends an event to review: only a fired review label does.
+     */
+    private Prediction multiLabelPrediction(TaskSpec task, ClassScores score, ModelManifest manifest) {
+        float[] probabilities = score.probabilities();
+        List<Integer> fired = new ArrayList<>();
+        for (int c = 0; c < probabilities.length; c++) {
+            String label = score.labels().get(c);
+            if (probabilities[c] >= (task.threshold() != null ? task.threshold() : manifest.thresholdOf(label))) {
+                fired.add(c);
+            }
+        }
+        fired.sort((a, b) -> Float.compare(probabilities[b], probabilities[a]));
+        int best = fired.isEmpty() ? score.bestIndex() : fired.get(0);
+        String bestLabel = score.labels().get(best);
+        return Prediction.newBuilder()
+                .setTask(task.name())
+                .setLabel(fired.isEmpty() ? manifest.noLabel : bestLabel)
+                .setScore(probabilities[best])
+                .setScores(listedScores(score, output.topScores()))
+                .setThreshold(task.threshold() != null ? task.threshold() : manifest.thresholdOf(bestLabel))
+                .setModelName(manifest.name)
+                .setModelVersion(manifest.version)
+                .setLabels(fired.stream().map(score.labels()::get).toList())
                 .build();
     }
 

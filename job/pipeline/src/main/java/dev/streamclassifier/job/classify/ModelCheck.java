@@ -1,6 +1,7 @@
 package dev.streamclassifier.job.classify;
 
 import dev.streamclassifier.udf.BatchClassifier;
+import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.ModelDirectory;
 import dev.streamclassifier.udf.ModelManifest;
 import dev.streamclassifier.udf.TextClassifier;
@@ -26,6 +27,10 @@ public final class ModelCheck {
             try (TextClassifier classifier = TextClassifier.open(
                     ModelDirectory.locate(model, settings.models().modelsDir()), 1, settings.models().device())) {
                 problems.addAll(labelProblems(settings.tasks(), model, classifier.manifest().labels));
+                String scores = scoreProblem(classifier);
+                if (scores != null) {
+                    problems.add("model '" + model + "': on a smoke text " + scores);
+                }
                 LOG.info("Model check passed: {}", classifier.manifest());
             } catch (Exception e) {
                 problems.add("model '" + model + "': " + e.getMessage());
@@ -34,6 +39,17 @@ public final class ModelCheck {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Cannot start: \n  - " + String.join("\n  - ", problems));
         }
+    }
+
+    /** A model whose output is not probabilities (raw logits, say) would route on meaningless scores. */
+    private static String scoreProblem(TextClassifier classifier) throws Exception {
+        for (ClassScores score : classifier.classify(VersionCheck.SMOKE_TEXTS.subList(0, 3))) {
+            String problem = classifier.manifest().scoreProblem(score.probabilities());
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return null;
     }
 
     /**

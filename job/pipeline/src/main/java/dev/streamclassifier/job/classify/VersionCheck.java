@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * What a model version must pass before it serves: its manifest names the model, its labels are the active version's
  * (unless the update allows a change) and include every label a task names, it classifies a smoke batch into finite
- * probabilities that sum to 1, and it is not much slower on that batch than the active version was.
+ * probabilities (summing to 1 unless the model is multi-label), and it is not much slower on that batch than the active version was.
  */
 final class VersionCheck {
     /** Short, medium and long texts of the kinds the job reads; the long one exercises windows. */
@@ -75,17 +75,9 @@ final class VersionCheck {
                     + scores.size() + " results");
         }
         for (ClassScores score : scores) {
-            float sum = 0;
-            for (float p : score.probabilities()) {
-                if (!Float.isFinite(p) || p < 0 || p > 1) {
-                    throw new IllegalArgumentException("the smoke batch gave a score of " + p + ", not a probability");
-                }
-                sum += p;
-            }
-            if (Math.abs(sum - 1) > 1e-3 || score.probabilities().length != manifest.labels.size()) {
-                throw new IllegalArgumentException("the smoke batch's scores sum to " + sum + " over "
-                        + score.probabilities().length + " classes; the manifest lists " + manifest.labels.size()
-                        + " labels");
+            String problem = manifest.scoreProblem(score.probabilities());
+            if (problem != null) {
+                throw new IllegalArgumentException("on the smoke batch " + problem);
             }
         }
     }

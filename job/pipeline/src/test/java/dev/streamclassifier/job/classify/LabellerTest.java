@@ -162,4 +162,34 @@ class LabellerTest {
         assertThat(hopeless.records()).isEmpty();
         assertThat(hopeless.tooLarge()).contains("its key alone is 40000 bytes");
     }
+
+    @Test
+    void aMultiLabelModelPredictsEveryLabelOverItsThresholdAndNeverSendsAnUnsureOneToReview() throws Exception {
+        ModelManifest multi = manifest("chat-moderation", 0.5f);
+        multi.multiLabel = true;
+        multi.labels = List.of("toxic", "insult", "spam");
+        multi.labelThresholds = Map.of("insult", 0.7f);
+        TaskSpec task = new TaskSpec("moderation", "chat-moderation", TestConfigs.MODERATION, null, "spam");
+        Labeller labeller = labeller(0);
+
+        ClassifiedEvent both = decode(labeller.label(event(EventKind.CHAT, "c1", "you idiot"), List.of(
+                new TaskScore(task, new ClassScores(multi.labels, new float[] {0.6f, 0.8f, 0.1f}, false), multi)),
+                1, 10, 5_000).records().get(0));
+        ClassifiedEvent none = decode(labeller.label(event(EventKind.CHAT, "c2", "hello"), List.of(
+                new TaskScore(task, new ClassScores(multi.labels, new float[] {0.4f, 0.65f, 0.1f}, false), multi)),
+                1, 10, 5_000).records().get(0));
+        Labelled spam = labeller.label(event(EventKind.CHAT, "c3", "win a prize"), List.of(
+                new TaskScore(task, new ClassScores(multi.labels, new float[] {0.1f, 0.1f, 0.9f}, false), multi)),
+                1, 10, 5_000);
+
+        assertThat(both.getPredictions().get(0).getLabels()).as("best first").containsExactly("insult", "toxic");
+        assertThat(both.getPredictions().get(0).getLabel()).isEqualTo("insult");
+        assertThat(both.getPredictions().get(0).getThreshold()).as("the label's own threshold").isEqualTo(0.7f);
+        assertThat(both.getNeedsReview()).isFalse();
+        assertThat(none.getPredictions().get(0).getLabels()).as("insult's 0.65 is under its 0.7").isEmpty();
+        assertThat(none.getPredictions().get(0).getLabel()).isEqualTo("none");
+        assertThat(none.getNeedsReview()).as("no label is an answer, not doubt").isFalse();
+        assertThat(spam.needsReview()).as("the task's review label fired").isTrue();
+        assertThat(spam.records()).singleElement().extracting(record -> record.topic).isEqualTo(TestConfigs.REVIEW);
+    }
 }
