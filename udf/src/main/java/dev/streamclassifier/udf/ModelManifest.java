@@ -158,6 +158,17 @@ public final class ModelManifest implements Serializable {
         return null;
     }
 
+    /** The first problem of {@link #scoreProblem(float[])} over several texts' scores, or null. */
+    public String scoreProblem(List<ClassScores> scores) {
+        for (ClassScores score : scores) {
+            String problem = scoreProblem(score.probabilities());
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return null;
+    }
+
     @Override
     public String toString() {
         return name + " " + version + " (" + labels.size() + " labels, encoder " + encoder + ")";

@@ -18,6 +18,19 @@ import java.util.List;
  * tokenizer, each even when the other fails.
  */
 public final class TextClassifier implements BatchClassifier {
+    /**
+     * Short, medium and long texts of the kinds the job reads, for smoke checks of a model (at start-up, before a live
+     * switch, after an import); the long one exercises windows.
+     */
+    public static final List<String> SMOKE_TEXTS = List.of(
+            "ok",
+            "thanks, see you tomorrow",
+            "My card payment was declined twice today and I need it fixed before Friday.",
+            "you are such an idiot, nobody wants you here",
+            "WINNER! Claim your free prize now, reply with your bank details",
+            "Hello, I would like to know how to change the address on my account. ".repeat(12),
+            "Can I get a refund for the duplicate charge on my statement?",
+            "lol same");
     private static final Logger LOG = LoggerFactory.getLogger(TextClassifier.class);
 
     private final ModelManifest manifest;

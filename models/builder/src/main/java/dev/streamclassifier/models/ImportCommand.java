@@ -36,8 +36,6 @@ final class ImportCommand {
     static final String CONFIG_FILE = "config.json";
     static final String MULTI_LABEL = "multi_label_classification";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> SMOKE_TEXTS = List.of("ok, thanks", "My card payment was declined twice today.",
-            "you are such an idiot", "WINNER! Claim your free prize now");
 
     private ImportCommand() {}
 
@@ -118,15 +116,17 @@ final class ImportCommand {
     /** Opens the imported directory as the job would and classifies a few texts; fails if the scores are wrong. */
     static String smoke(ModelDirectory directory) throws IOException {
         try (TextClassifier classifier = TextClassifier.open(directory, 1, ExecutionDevice.CPU)) {
+            List<String> texts = TextClassifier.SMOKE_TEXTS;
+            List<ClassScores> scores = classifier.classify(texts);
+            String problem = classifier.manifest().scoreProblem(scores);
+            if (problem != null) {
+                throw new IllegalStateException("The imported model does not classify: " + problem);
+            }
             StringBuilder report = new StringBuilder("Smoke inference:");
-            List<ClassScores> scores = classifier.classify(SMOKE_TEXTS);
-            for (int i = 0; i < SMOKE_TEXTS.size(); i++) {
-                String problem = classifier.manifest().scoreProblem(scores.get(i).probabilities());
-                if (problem != null) {
-                    throw new IllegalStateException("The imported model does not classify: " + problem);
-                }
-                report.append(String.format("%n  %-45s %s %.3f", '"' + SMOKE_TEXTS.get(i) + '"',
-                        scores.get(i).bestLabel(), scores.get(i).bestScore()));
+            for (int i = 0; i < texts.size(); i++) {
+                String text = texts.get(i).length() > 40 ? texts.get(i).substring(0, 40) + "..." : texts.get(i);
+                report.append(String.format("%n  %-45s %s %.3f", '"' + text + '"', scores.get(i).bestLabel(),
+                        scores.get(i).bestScore()));
             }
             return report.toString();
         } catch (IOException | RuntimeException e) {

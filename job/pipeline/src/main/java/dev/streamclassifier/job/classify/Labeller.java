@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * Turns an event's scores into the records it writes: one {@link Prediction} per task, then the routing rule. An event
  * goes to the review topic when any prediction scores under its task's threshold or is its task's review label (for a
- * multi-label model: has it among its labels); otherwise to each of its tasks' topics, once per topic. Not thread-safe (its encoder reuses buffers): one per
+ * multi-label model: has it among its labels); otherwise to each of its tasks' topics, once per topic. Not thread-safe
+ * (its encoder reuses buffers): one per
  * operator instance.
  */
 final class Labeller {
@@ -180,7 +181,7 @@ final class Labeller {
         List<Integer> fired = new ArrayList<>();
         for (int c = 0; c < probabilities.length; c++) {
             String label = score.labels().get(c);
-            if (probabilities[c] >= (task.threshold() != null ? task.threshold() : manifest.thresholdOf(label))) {
+            if (probabilities[c] >= thresholdOf(task, manifest, label)) {
                 fired.add(c);
             }
         }
@@ -192,11 +193,16 @@ final class Labeller {
                 .setLabel(fired.isEmpty() ? manifest.noLabel : bestLabel)
                 .setScore(probabilities[best])
                 .setScores(listedScores(score, output.topScores()))
-                .setThreshold(task.threshold() != null ? task.threshold() : manifest.thresholdOf(bestLabel))
+                .setThreshold(thresholdOf(task, manifest, bestLabel))
                 .setModelName(manifest.name)
                 .setModelVersion(manifest.version)
                 .setLabels(fired.stream().map(score.labels()::get).toList())
                 .build();
+    }
+
+    /** A multi-label model's threshold for {@code label}: the task's, if it sets one, overrides the manifest's. */
+    private static float thresholdOf(TaskSpec task, ModelManifest manifest, String label) {
+        return task.threshold() != null ? task.threshold() : manifest.thresholdOf(label);
     }
 
     /** The {@code top} best classes' scores (every class's, in label order, when {@code top} is 0 or covers all). */

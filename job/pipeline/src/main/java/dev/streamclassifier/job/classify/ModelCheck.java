@@ -1,7 +1,6 @@
 package dev.streamclassifier.job.classify;
 
 import dev.streamclassifier.udf.BatchClassifier;
-import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.ModelDirectory;
 import dev.streamclassifier.udf.ModelManifest;
 import dev.streamclassifier.udf.TextClassifier;
@@ -27,7 +26,8 @@ public final class ModelCheck {
             try (TextClassifier classifier = TextClassifier.open(
                     ModelDirectory.locate(model, settings.models().modelsDir()), 1, settings.models().device())) {
                 problems.addAll(labelProblems(settings.tasks(), model, classifier.manifest().labels));
-                String scores = scoreProblem(classifier);
+                // A model whose output is not probabilities (raw logits, say) would route on meaningless scores.
+                String scores = classifier.manifest().scoreProblem(classifier.classify(TextClassifier.SMOKE_TEXTS));
                 if (scores != null) {
                     problems.add("model '" + model + "': on a smoke text " + scores);
                 }
@@ -39,17 +39,6 @@ public final class ModelCheck {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Cannot start: \n  - " + String.join("\n  - ", problems));
         }
-    }
-
-    /** A model whose output is not probabilities (raw logits, say) would route on meaningless scores. */
-    private static String scoreProblem(TextClassifier classifier) throws Exception {
-        for (ClassScores score : classifier.classify(VersionCheck.SMOKE_TEXTS.subList(0, 3))) {
-            String problem = classifier.manifest().scoreProblem(score.probabilities());
-            if (problem != null) {
-                return problem;
-            }
-        }
-        return null;
     }
 
     /**

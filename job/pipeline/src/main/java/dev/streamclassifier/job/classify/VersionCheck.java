@@ -3,6 +3,7 @@ package dev.streamclassifier.job.classify;
 import dev.streamclassifier.udf.BatchClassifier;
 import dev.streamclassifier.udf.ClassScores;
 import dev.streamclassifier.udf.ModelManifest;
+import dev.streamclassifier.udf.TextClassifier;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,16 +18,6 @@ import java.util.Set;
  * probabilities (summing to 1 unless the model is multi-label), and it is not much slower on that batch than the active version was.
  */
 final class VersionCheck {
-    /** Short, medium and long texts of the kinds the job reads; the long one exercises windows. */
-    static final List<String> SMOKE_TEXTS = List.of(
-            "ok",
-            "thanks, see you tomorrow",
-            "My card payment was declined twice today and I need it fixed before Friday.",
-            "you are such an idiot, nobody wants you here",
-            "WINNER! Claim your free prize now, reply with your bank details",
-            "Hello, I would like to know how to change the address on my account. ".repeat(12),
-            "Can I get a refund for the duplicate charge on my statement?",
-            "lol same");
     private static final int TIMED_RUNS = 3;
     /** Below this, timing differences are noise on a shared machine. */
     private static final long SLACK_MICROS = 2_000;
@@ -61,7 +52,7 @@ final class VersionCheck {
             throws Exception {
         long start = System.nanoTime();
         for (TaskSpec task : tasks) {
-            List<ClassScores> scores = classifier.classify(SMOKE_TEXTS, task.windows());
+            List<ClassScores> scores = classifier.classify(TextClassifier.SMOKE_TEXTS, task.windows());
             if (manifest != null) {
                 checkScores(manifest, scores);
             }
@@ -70,17 +61,16 @@ final class VersionCheck {
     }
 
     private static void checkScores(ModelManifest manifest, List<ClassScores> scores) {
-        if (scores.size() != SMOKE_TEXTS.size()) {
-            throw new IllegalArgumentException("the smoke batch of " + SMOKE_TEXTS.size() + " texts gave "
+        if (scores.size() != TextClassifier.SMOKE_TEXTS.size()) {
+            throw new IllegalArgumentException("the smoke batch of " + TextClassifier.SMOKE_TEXTS.size() + " texts gave "
                     + scores.size() + " results");
         }
-        for (ClassScores score : scores) {
-            String problem = manifest.scoreProblem(score.probabilities());
-            if (problem != null) {
-                throw new IllegalArgumentException("on the smoke batch " + problem);
-            }
+        String problem = manifest.scoreProblem(scores);
+        if (problem != null) {
+            throw new IllegalArgumentException("on the smoke batch " + problem);
         }
     }
+
 
     /**
      * The reasons to reject {@code candidate} as the next version of {@code model}; none if it may serve.
