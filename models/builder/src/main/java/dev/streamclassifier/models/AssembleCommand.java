@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 /**
  * Builds the full ONNX classifier (encoder + pooling + head + softmax) of every trained head under {@code --heads},
  * writing {@code OUT/NAME/model.onnx}, {@code tokenizer.json} and {@code manifest.json} (with the file's sha256), and
- * {@code OUT/index.txt}. Run by Maven at build time, so a fresh clone gets the models without training again.
+ * {@code OUT/index.txt}. A head with LoRA adapters ({@code train --fine-tune lora}) is assembled on its adapted encoder.
+ * Run by Maven at build time, so a fresh clone gets the models without training again.
  */
 final class AssembleCommand {
     private AssembleCommand() {}
@@ -53,16 +54,22 @@ final class AssembleCommand {
         Path target = out.resolve(manifest.name);
         Path modelFile = target.resolve(ModelDirectory.MODEL_FILE);
         Path manifestFile = target.resolve(ModelManifest.FILE_NAME);
+        Path adaptersFile = headDir.resolve(LoraAdapters.FILE_NAME);
+        boolean adapted = Files.isRegularFile(adaptersFile);
         if (Files.isRegularFile(modelFile) && Files.isRegularFile(manifestFile)
-                && newer(manifestFile, headDir.resolve(Head.FILE_NAME), headDir.resolve(ModelManifest.FILE_NAME))) {
+                && newer(manifestFile, headDir.resolve(Head.FILE_NAME), headDir.resolve(ModelManifest.FILE_NAME))
+                && (!adapted || newer(manifestFile, adaptersFile))) {
             return manifest.name;
         }
         if (manifest.encoder.contains("+")) {
             throw new IOException(headDir + ": encoder " + manifest.encoder + " is a concatenation, which train can "
                     + "measure but assemble does not build (see models/README.md, 'Encoders'); retrain on one encoder");
         }
-        assembleOn(headDir, manifest, OnnxComposer.parse(Files.readAllBytes(encoders.model(manifest.encoder))),
-                encoders.tokenizer(manifest.encoder), target);
+        // A fine-tuned head comes with LoRA adapters: merged into the base weights and re-quantized here, so git holds
+        // a megabyte or two per model instead of the encoder.
+        ModelProto encoder = adapted ? LoraAdapters.read(adaptersFile).encoderFor(encoders, manifest.encoder)
+                : OnnxComposer.parse(Files.readAllBytes(encoders.model(manifest.encoder)));
+        assembleOn(headDir, manifest, encoder, encoders.tokenizer(manifest.encoder), target);
         return manifest.name;
     }
 

@@ -24,6 +24,10 @@ final class CompareCommand {
                 "all-minilm-l6-v2-q,all-minilm-l6-v2,bge-small-en-v1.5-q,e5-small-v2-q").split(","));
         boolean speedOnly = line.flag("speed-only");
         TrainCommand.Options options = TrainCommand.Options.parse(line);
+        if (options.fineTune() != null || options.finalFit()) {
+            throw new IllegalArgumentException("compare measures frozen encoders side by side; to weigh fine-tuning, "
+                    + "run train with and without --fine-tune lora on the same split");
+        }
         line.rejectUnknown();
 
         List<String> sample = speedSample(options);
@@ -84,6 +88,7 @@ final class CompareCommand {
         return new TrainCommand.Options(o.name(), o.dataFiles(), o.validationFile(), o.labelMap(), o.labelOrder(),
                 encoderId, o.maxTokens(), o.encoders(), o.validationFraction(), o.seed(), o.headKind(),
                 o.hiddenSize(), o.lexicalFeatures(), o.epochs(), o.l2(), o.fallbackLabel(), o.fallbackRecall(),
-                o.targetPrecision(), baseline, o.threads(), o.cache(), o.examplesFile(), o.examplesWeight());
+                o.targetPrecision(), baseline, o.threads(), o.cache(), o.examplesFile(), o.examplesWeight(),
+                o.fineTune(), false);
     }
 }

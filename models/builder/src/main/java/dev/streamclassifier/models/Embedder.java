@@ -38,8 +38,18 @@ public final class Embedder implements AutoCloseable {
     }
 
     public static Embedder open(Encoders encoders, String encoderId, int maxTokens, int threads) throws IOException {
-        ModelProto embedder = OnnxComposer.embedder(OnnxComposer.parse(Files.readAllBytes(encoders.model(encoderId))));
-        TextTokenizer tokenizer = TextTokenizer.load(encoders.tokenizer(encoderId), maxTokens);
+        return open(encoderId, OnnxComposer.parse(Files.readAllBytes(encoders.model(encoderId))),
+                encoders.tokenizer(encoderId), maxTokens, threads);
+    }
+
+    /**
+     * An embedder on an encoder graph held in memory (a fine-tuned one); {@code encoderId} names it in the embedding
+     * cache, so it must change whenever the weights do.
+     */
+    static Embedder open(String encoderId, ModelProto encoder, Path tokenizerFile, int maxTokens, int threads)
+            throws IOException {
+        ModelProto embedder = OnnxComposer.embedder(encoder);
+        TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile, maxTokens);
         try {
             OnnxTextModel model = OnnxTextModel.open(encoderId, embedder.toByteArray(), OnnxComposer.EMBEDDING,
                     threads, ExecutionDevice.CPU);

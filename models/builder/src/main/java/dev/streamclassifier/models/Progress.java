@@ -23,6 +23,11 @@ final class Progress {
     }
 
     void update(long done) {
+        update(done, "");
+    }
+
+    /** As {@link #update(long)}, with a figure that changes as the work goes (a training loss). */
+    void update(long done, String detail) {
         long now = System.nanoTime();
         if (done < total && now - lastPrintNanos < 1_000_000_000L) {
             return;
@@ -31,8 +36,8 @@ final class Progress {
         double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
         double rate = done / seconds;
         long left = rate > 0 ? (long) ((total - done) / rate) : 0;
-        out.printf(Locale.ROOT, "\r%s: %,d/%,d (%.0f%%)  %.0f/s  %s left   ", what, done, total,
-                100.0 * done / Math.max(1, total), rate, format(Duration.ofSeconds(left)));
+        out.printf(Locale.ROOT, "\r%s: %,d/%,d (%.0f%%)  %.0f/s  %s left  %s ", what, done, total,
+                100.0 * done / Math.max(1, total), rate, format(Duration.ofSeconds(left)), detail);
         if (done >= total) {
             out.printf(Locale.ROOT, "%n");
         }

@@ -3,6 +3,7 @@ package dev.streamclassifier.models;
 import dev.streamclassifier.models.LexicalFeatures.SparseVector;
 import dev.streamclassifier.udf.LabelledText;
 import dev.streamclassifier.udf.ModelManifest;
+import dev.streamclassifier.udf.TextTokenizer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,9 @@ import java.util.TreeSet;
  * one with {@code --validation}), embeds, fits the head ({@code --head linear} multinomial logistic regression or
  * {@code --head mlp}; {@code --lexical N} appends N word-piece TF-IDF features), calibrates with temperature scaling,
  * optionally fits a fallback rule ({@code --fallback oos}), picks the review threshold, trains the bag-of-words
- * baseline on the same split, and writes {@code OUT/NAME/manifest.json} and {@code head.json}.
+ * baseline on the same split, and writes {@code OUT/NAME/manifest.json} and {@code head.json}. With
+ * {@code --fine-tune lora} the encoder is first fine-tuned on the training rows ({@link EncoderFineTuner}) and its
+ * adapters are written beside the head ({@value LoraAdapters#FILE_NAME}); the head is trained on the adapted encoder.
  */
 final class TrainCommand {
     private TrainCommand() {}
@@ -31,7 +34,8 @@ final class TrainCommand {
             String labelOrder, String encoderId, int maxTokens, Encoders encoders, double validationFraction,
             long seed, String headKind, int hiddenSize, int lexicalFeatures, int epochs, double l2,
             String fallbackLabel, double fallbackRecall, double targetPrecision, boolean baseline, int threads,
-            Path cache, String examplesFile, int examplesWeight) {
+            Path cache, String examplesFile, int examplesWeight, EncoderFineTuner.Settings fineTune,
+            boolean finalFit) {
 
         static Options parse(CommandLine line) {
             List<String> dataFiles = line.all("data");
@@ -43,6 +47,18 @@ final class TrainCommand {
                 throw new IllegalArgumentException("--head must be linear or mlp, was '" + headKind + "'");
             }
             int lexical = line.intValue("lexical", 0);
+            long seed = line.intValue("seed", 42);
+            int threads = line.intValue("threads", Math.max(1, Runtime.getRuntime().availableProcessors()));
+            String tuning = line.get("fine-tune", "none");
+            if (!tuning.equals("none") && !tuning.equals("lora")) {
+                throw new IllegalArgumentException("--fine-tune must be none (frozen encoder) or lora, was '"
+                        + tuning + "'");
+            }
+            EncoderFineTuner.Settings fineTune = !tuning.equals("lora") ? null : new EncoderFineTuner.Settings(
+                    line.intValue("ft-rank", 8), (float) line.doubleValue("ft-alpha", 16),
+                    line.intValue("ft-epochs", 3), line.intValue("ft-batch", 32), line.intValue("ft-max-tokens", 64),
+                    line.doubleValue("ft-lr", 5e-4), line.doubleValue("ft-head-lr", 1e-3),
+                    line.doubleValue("ft-weight-decay", 0.01), 0.06, 1.0, seed, threads);
             if (lexical > 0 && headKind.equals("mlp")) {
                 throw new IllegalArgumentException("--lexical needs --head linear: an MLP over thousands of sparse "
                         + "features would not fit in a small head file");
@@ -52,15 +68,14 @@ final class TrainCommand {
                     line.get("encoder", "all-minilm-l6-v2-q"), line.intValue("max-tokens", 128),
                     line.get("encoders", null) == null ? Encoders.besideJarOr(Path.of(DefaultPaths.ENCODERS))
                             : new Encoders(Path.of(line.get("encoders", null))),
-                    line.doubleValue("val-fraction", 0.2), line.intValue("seed", 42), headKind,
+                    line.doubleValue("val-fraction", 0.2), seed, headKind,
                     line.intValue("hidden", 256), lexical,
                     line.intValue("epochs", headKind.equals("mlp") ? 20 : lexical > 0 ? 10 : 30),
                     line.doubleValue("l2", headKind.equals("mlp") ? 1e-4 : lexical > 0 ? 1e-6 : 1e-4),
                     line.get("fallback", null), line.doubleValue("fallback-recall", 0.7),
                     line.doubleValue("target-precision", 0.95), !line.flag("no-baseline"),
-                    line.intValue("threads", Math.max(1, Runtime.getRuntime().availableProcessors())),
-                    Path.of(line.get("cache", DefaultPaths.EMBEDDING_CACHE)), line.get("examples", null),
-                    line.intValue("examples-weight", 20));
+                    threads, Path.of(line.get("cache", DefaultPaths.EMBEDDING_CACHE)), line.get("examples", null),
+                    line.intValue("examples-weight", 20), fineTune, line.flag("final-fit"));
         }
 
         String headDescription() {
@@ -73,7 +88,8 @@ final class TrainCommand {
     /** What training produced: the head, its validation figures and the baseline's. */
     record Result(Head head, List<String> labels, double temperature, Evaluation validation,
             Evaluation.CoveragePoint threshold,
-            Evaluation baseline, double trainSeconds, int trainCount, Map<String, Object> extra) {}
+            Evaluation baseline, double trainSeconds, int trainCount, Map<String, Object> extra,
+            LoraAdapters adapters) {}
 
     static void run(CommandLine line) throws Exception {
         Options options = Options.parse(line);
@@ -107,6 +123,12 @@ final class TrainCommand {
         Files.createDirectories(target);
         manifest.write(target.resolve(ModelManifest.FILE_NAME));
         result.head().write(target.resolve(Head.FILE_NAME));
+        Path adaptersFile = target.resolve(LoraAdapters.FILE_NAME);
+        if (result.adapters() != null) {
+            result.adapters().write(adaptersFile);
+        } else {
+            Files.deleteIfExists(adaptersFile);
+        }
         System.out.println(summary(options.name(), result) + " Wrote " + target);
     }
 
@@ -128,8 +150,9 @@ final class TrainCommand {
 
     static String summary(String name, Result result) {
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
-                "%s: validation n=%d accuracy %.4f macro-F1 %.4f", name, result.validation().count(),
-                result.validation().accuracy(), result.validation().macroF1()));
+                "%s: validation n=%d accuracy %.4f (95%% CI %s) macro-F1 %.4f", name, result.validation().count(),
+                result.validation().accuracy(), accuracyInterval(result.validation()),
+                result.validation().macroF1()));
         result.extra().forEach((key, value) -> text.append(' ').append(key).append(' ').append(value));
         if (result.baseline() != null) {
             text.append(String.format(Locale.ROOT, "; baseline accuracy %.4f macro-F1 %.4f",
@@ -141,11 +164,22 @@ final class TrainCommand {
         return text.toString();
     }
 
+    /** The 95% Wilson interval of the validation accuracy: how far a figure on n rows can be trusted. */
+    static String accuracyInterval(Evaluation evaluation) {
+        double n = Math.max(1, evaluation.count());
+        double p = evaluation.accuracy();
+        double z = 1.96;
+        double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
+        double half = z * Math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+        return String.format(Locale.ROOT, "%.3f-%.3f", centre - half, centre + half);
+    }
+
     private static Map<String, Object> metrics(Options options, Result result) {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("validation_n", result.validation().count());
         metrics.put("train_n", result.trainCount());
         metrics.put("validation_accuracy", round(result.validation().accuracy()));
+        metrics.put("validation_accuracy_ci95", accuracyInterval(result.validation()));
         metrics.put("validation_macro_f1", round(result.validation().macroF1()));
         result.extra().forEach(metrics::put);
         metrics.put("coverage_at_threshold", round(result.threshold().coverage()));
@@ -156,6 +190,7 @@ final class TrainCommand {
             metrics.put("baseline", "TF-IDF word 1-2-grams + char_wb 3-5-grams, logistic regression, same split");
         }
         metrics.put("head", options.headDescription());
+        metrics.put("encoder_tuning", options.fineTune() == null ? "frozen" : options.fineTune().describe());
         metrics.put("validation", options.validationFile() == null
                 ? "stratified " + Math.round(100 * options.validationFraction()) + "% of the data, seed " + options.seed()
                 : Path.of(options.validationFile()).getFileName().toString());
@@ -203,61 +238,45 @@ final class TrainCommand {
             split = new Split(train, split.validation);
         }
         List<String> texts = rows.stream().map(LabelledText::text).toList();
-        float[][] embeddings = null;
-        long[][] tokenIds = null;
-        // "a+b" concatenates the embeddings of two encoders (one graph with both at assembly time).
-        for (String encoderId : options.encoderId().split("\\+")) {
-            try (Embedder embedder = Embedder.open(options.encoders(), encoderId, options.maxTokens(),
-                    options.threads())) {
-                // The data's embeddings are cached under the data's texts alone, so adding examples reuses them.
-                float[][] part = embedder.embed(dataTexts, options.cache());
-                if (!examples.isEmpty()) {
-                    float[][] extra = embedder.embed(examples.stream().map(LabelledText::text).toList());
-                    part = Arrays.copyOf(part, part.length + extra.length);
-                    System.arraycopy(extra, 0, part, part.length - extra.length, extra.length);
-                }
-                embeddings = embeddings == null ? part : concatRows(embeddings, part);
-                if (options.lexicalFeatures() > 0 && tokenIds == null) {
-                    tokenIds = embedder.tokenIds(texts);
-                }
-            }
-        }
         int[] trainY = split.labels(rows, labels, split.train);
         int[] validY = split.labels(rows, labels, split.validation);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        FineTuned tuned = options.fineTune() == null ? null
+                : fineTune(options, texts, split.train, trainY, labels.size(), extra);
+        LoraAdapters adapters = tuned == null ? null : tuned.adapters();
+        Embedded embedded = embedAll(options, dataTexts, examples, texts, adapters);
 
         long start = System.nanoTime();
-        Head raw;
-        float[][] allFeatures;
-        if (options.lexicalFeatures() > 0) {
-            List<long[]> trainIds = new ArrayList<>();
-            for (int i : split.train) {
-                trainIds.add(tokenIds[i]);
+        Head raw = fitRawHead(options, embedded, split.train, trainY, labels.size());
+        float[][] allFeatures = new float[rows.size()][];
+        for (int i : split.validation) {
+            allFeatures[i] = features(options, raw, embedded, i);
+        }
+        // The head trained with the adapters is the other candidate (same features when there are no lexical ones):
+        // the one more accurate on validation is kept, and the final fit keeps that choice.
+        boolean keepTunedHead = false;
+        if (tuned != null && options.lexicalFeatures() == 0 && options.headKind().equals("linear")) {
+            float[][] x = split.select(allFeatures, split.validation);
+            double refit = accuracy(raw, x, validY);
+            double together = accuracy(tuned.head(), x, validY);
+            keepTunedHead = together > refit;
+            extra.put("head_choice", String.format(Locale.ROOT, "validation accuracy %.4f for the head trained with "
+                    + "the adapters, %.4f for a head refit on the tuned embeddings: kept the %s (chosen on the "
+                    + "reported validation rows, so the figure favours it slightly)", together, refit,
+                    keepTunedHead ? "first" : "second"));
+            if (keepTunedHead) {
+                raw = tuned.head();
             }
-            LexicalFeatures lexical = LexicalFeatures.fit(trainIds, options.lexicalFeatures(), 2);
-            raw = trainLexicalHead(split.select(embeddings, split.train), trainIds, lexical, trainY, labels.size(),
-                    options);
-            allFeatures = new float[rows.size()][];
-            for (int i : split.validation) {
-                allFeatures[i] = raw.features(embeddings[i], tokenIds[i]);
-            }
-        } else {
-            float[][] trainX = split.select(embeddings, split.train);
-            raw = options.headKind().equals("mlp")
-                    ? new MlpTrainer(options.hiddenSize(), options.l2(), options.epochs(), 0.001, options.seed())
-                            .train(trainX, trainY, labels.size())
-                    : new SoftmaxRegression(options.l2(), options.epochs(), 0.005, options.seed())
-                            .train(trainX, trainY, labels.size());
-            allFeatures = embeddings;
         }
         float[][] validX = split.select(allFeatures, split.validation);
         double temperature = Calibration.fitTemperature(raw, validX, validY);
         Head head = Calibration.scaled(raw, temperature).rounded(5);
-        Map<String, Object> extra = new LinkedHashMap<>();
+        float fallbackThreshold = 0;
         if (options.fallbackLabel() != null) {
             int fallback = labels.indexOf(options.fallbackLabel());
-            float threshold = pickFallbackThreshold(head, validX, validY, fallback, options.fallbackRecall());
-            head = head.withFallback(fallback, threshold);
-            extra.put("fallback_threshold", round(threshold));
+            fallbackThreshold = pickFallbackThreshold(head, validX, validY, fallback, options.fallbackRecall());
+            head = head.withFallback(fallback, fallbackThreshold);
+            extra.put("fallback_threshold", round(fallbackThreshold));
         }
         double trainSeconds = (System.nanoTime() - start) / 1e9;
 
@@ -291,8 +310,148 @@ final class TrainCommand {
             System.err.printf(Locale.ROOT, "baseline: %,d n-gram features, trained in %.1f s%n", bagOfWords.features(),
                     (System.nanoTime() - baselineStart) / 1e9);
         }
-        return new Result(head, labels, temperature, evaluation, threshold, baseline, trainSeconds,
-                split.train.length, extra);
+        int trainCount = split.train.length;
+        if (options.finalFit()) {
+            // The validation rows chose the settings and calibrated; the shipped model then learns from them too.
+            int[] everything = concat(split.train, split.validation);
+            int[] allY = split.labels(rows, labels, everything);
+            FineTuned finalTuned = adapters == null ? null
+                    : fineTune(options, texts, everything, allY, labels.size(), new LinkedHashMap<>());
+            LoraAdapters finalAdapters = finalTuned == null ? null : finalTuned.adapters();
+            Head finalRaw;
+            if (keepTunedHead) {
+                finalRaw = finalTuned.head();
+            } else {
+                Embedded finalEmbedded = adapters == null ? embedded
+                        : embedAll(options, dataTexts, examples, texts, finalAdapters);
+                finalRaw = fitRawHead(options, finalEmbedded, everything, allY, labels.size());
+            }
+            head = Calibration.scaled(finalRaw, temperature).rounded(5);
+            if (options.fallbackLabel() != null) {
+                head = head.withFallback(labels.indexOf(options.fallbackLabel()), fallbackThreshold);
+            }
+            adapters = finalAdapters;
+            extra.put("validation_model_train_n", trainCount);
+            trainCount = everything.length;
+            extra.put("final_fit", "shipped " + (adapters == null ? "head" : "head and adapters") + " refit on all "
+                    + everything.length + " rows (training + validation) with the same settings; temperature and "
+                    + "thresholds from the validation run; validation figures are those of the model trained without "
+                    + "the validation rows");
+        }
+        return new Result(head, labels, temperature, evaluation, threshold, baseline, trainSeconds, trainCount, extra,
+                adapters);
+    }
+
+    /** Embeddings of every row (data, then examples) and, with lexical features, their token ids. */
+    private record Embedded(float[][] embeddings, long[][] tokenIds) {}
+
+    private static Embedded embedAll(Options options, List<String> dataTexts, List<LabelledText> examples,
+            List<String> texts, LoraAdapters adapters) throws Exception {
+        float[][] embeddings = null;
+        long[][] tokenIds = null;
+        // "a+b" concatenates the embeddings of two encoders (one graph with both at assembly time).
+        for (String encoderId : options.encoderId().split("\\+")) {
+            try (Embedder embedder = adapters == null
+                    ? Embedder.open(options.encoders(), encoderId, options.maxTokens(), options.threads())
+                    : Embedder.open(encoderId + "-lora-" + adapters.fingerprint(),
+                            adapters.encoderFor(options.encoders(), encoderId), options.encoders().tokenizer(encoderId),
+                            options.maxTokens(), options.threads())) {
+                // The data's embeddings are cached under the data's texts alone, so adding examples reuses them.
+                float[][] part = embedder.embed(dataTexts, options.cache());
+                if (!examples.isEmpty()) {
+                    float[][] exampleRows = embedder.embed(examples.stream().map(LabelledText::text).toList());
+                    part = Arrays.copyOf(part, part.length + exampleRows.length);
+                    System.arraycopy(exampleRows, 0, part, part.length - exampleRows.length, exampleRows.length);
+                }
+                embeddings = embeddings == null ? part : concatRows(embeddings, part);
+                if (options.lexicalFeatures() > 0 && tokenIds == null) {
+                    tokenIds = embedder.tokenIds(texts);
+                }
+            }
+        }
+        return new Embedded(embeddings, tokenIds);
+    }
+
+    /** The uncalibrated head fitted on {@code fitRows}. */
+    private static Head fitRawHead(Options options, Embedded embedded, int[] fitRows, int[] y, int classes) {
+        if (options.lexicalFeatures() > 0) {
+            List<long[]> fitIds = new ArrayList<>();
+            for (int i : fitRows) {
+                fitIds.add(embedded.tokenIds()[i]);
+            }
+            LexicalFeatures lexical = LexicalFeatures.fit(fitIds, options.lexicalFeatures(), 2);
+            float[][] x = new float[fitRows.length][];
+            for (int k = 0; k < fitRows.length; k++) {
+                x[k] = embedded.embeddings()[fitRows[k]];
+            }
+            return trainLexicalHead(x, fitIds, lexical, y, classes, options);
+        }
+        float[][] x = new float[fitRows.length][];
+        for (int k = 0; k < fitRows.length; k++) {
+            x[k] = embedded.embeddings()[fitRows[k]];
+        }
+        return options.headKind().equals("mlp")
+                ? new MlpTrainer(options.hiddenSize(), options.l2(), options.epochs(), 0.001, options.seed())
+                        .train(x, y, classes)
+                : new SoftmaxRegression(options.l2(), options.epochs(), 0.005, options.seed()).train(x, y, classes);
+    }
+
+    /** What the head reads for row {@code i}: the embedding, with the word-piece features when it has them. */
+    private static float[] features(Options options, Head raw, Embedded embedded, int i) {
+        return options.lexicalFeatures() > 0 ? raw.features(embedded.embeddings()[i], embedded.tokenIds()[i])
+                : embedded.embeddings()[i];
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    /** What fine-tuning gives: the adapters and the head trained with them. */
+    private record FineTuned(LoraAdapters adapters, Head head) {}
+
+    private static double accuracy(Head head, float[][] x, int[] y) {
+        int right = 0;
+        for (int i = 0; i < x.length; i++) {
+            right += argmax(head.probabilities(x[i])) == y[i] ? 1 : 0;
+        }
+        return (double) right / Math.max(1, x.length);
+    }
+
+    /**
+     * Fine-tunes the encoder on {@code trainRows} only (in the validation run, validation stays unseen). The caller then
+     * trains the usual head on embeddings of the adapted encoder, computed exactly as the assembled classifier does.
+     */
+    private static FineTuned fineTune(Options options, List<String> texts, int[] trainRows, int[] trainY,
+            int classes, Map<String, Object> extra) throws Exception {
+        if (options.encoderId().contains("+")) {
+            throw new IllegalArgumentException("--fine-tune works on one encoder, not " + options.encoderId());
+        }
+        EncoderFineTuner.Settings settings = options.fineTune();
+        String fp32 = LoraAdapters.fp32Of(options.encoders(), options.encoderId());
+        EncoderWeights weights = EncoderWeights.read(
+                OnnxComposer.parse(Files.readAllBytes(options.encoders().model(fp32))));
+        long[][] ids = new long[trainRows.length][];
+        try (TextTokenizer tokenizer = TextTokenizer.load(options.encoders().tokenizer(options.encoderId()),
+                settings.maxTokens())) {
+            for (int k = 0; k < trainRows.length; k++) {
+                ids[k] = tokenizer.encode(texts.get(trainRows[k])).ids();
+            }
+        }
+        System.err.printf(Locale.ROOT, "fine-tuning %s on %,d rows: %s%n", options.encoderId(), ids.length,
+                settings.describe());
+        try (EncoderFineTuner tuner = EncoderFineTuner.open(weights, classes, settings)) {
+            EncoderFineTuner.Report report = tuner.train(ids, trainY);
+            System.err.printf(Locale.ROOT, "fine-tuned in %.0f s (%.0f examples/s); mean loss %.4f in the first "
+                    + "epoch, %.4f in the last; %d of %d steps skipped (not finite)%n", report.seconds(),
+                    report.examplesPerSecond(), report.firstEpochLoss(), report.lastEpochLoss(),
+                    report.skippedSteps(), report.steps());
+            extra.put("fine_tune_seconds", Math.round(report.seconds()));
+            extra.put("fine_tune_loss_first_epoch", round(report.firstEpochLoss()));
+            extra.put("fine_tune_loss_last_epoch", round(report.lastEpochLoss()));
+            return new FineTuned(tuner.adapters(), tuner.head());
+        }
     }
 
     /**

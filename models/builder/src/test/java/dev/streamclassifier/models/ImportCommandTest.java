@@ -25,7 +25,10 @@ import static org.assertj.core.api.Assertions.within;
  */
 class ImportCommandTest {
     private static final String ENCODER = "all-minilm-l6-v2-q";
-    private static final Path HEAD = Path.of(System.getProperty("heads.dir", "../heads")).resolve("chat-moderation");
+    private static final Path COMMITTED_HEAD = Path.of(System.getProperty("heads.dir", "../heads"))
+            .resolve("chat-moderation");
+    /** The committed head without its LoRA adapters: a head trained on the plain encoder, as a team would bring. */
+    private static Path frozenHead;
     private static final List<String> TEXTS = List.of("thanks, see you tomorrow", "you are such an idiot",
             "WINNER! Claim your free prize now, reply with your bank details");
 
@@ -39,8 +42,13 @@ class ImportCommandTest {
     @BeforeAll
     static void assembleTheReference() throws Exception {
         encoders = new Encoders(Path.of(System.getProperty("encoders.dir", "target/encoders")));
-        headManifest = ModelManifest.read(HEAD.resolve(ModelManifest.FILE_NAME));
-        AssembleCommand.assembleOn(HEAD, headManifest, OnnxComposer.parse(Files.readAllBytes(encoders.model(ENCODER))),
+        frozenHead = Files.createDirectories(temp.resolve("frozen-head"));
+        for (String file : List.of(ModelManifest.FILE_NAME, Head.FILE_NAME)) {
+            Files.copy(COMMITTED_HEAD.resolve(file), frozenHead.resolve(file));
+        }
+        headManifest = ModelManifest.read(frozenHead.resolve(ModelManifest.FILE_NAME));
+        AssembleCommand.assembleOn(frozenHead, headManifest,
+                OnnxComposer.parse(Files.readAllBytes(encoders.model(ENCODER))),
                 encoders.tokenizer(ENCODER), temp.resolve("reference"));
         reference = OnnxComposer.parse(Files.readAllBytes(temp.resolve("reference").resolve("model.onnx")));
         referenceScores = scores(temp.resolve("reference"));
@@ -106,7 +114,7 @@ class ImportCommandTest {
         Path export = HuggingFaceExports.sentenceEncoder(temp.resolve("encoder-export"), encoders.model(ENCODER),
                 encoders.tokenizer(ENCODER));
 
-        ModelManifest imported = ImportCommand.importWithHead(export, HEAD, "moderation-own", "3.0.0",
+        ModelManifest imported = ImportCommand.importWithHead(export, frozenHead, "moderation-own", "3.0.0",
                 temp.resolve("out"));
 
         assertThat(imported.version).isEqualTo("3.0.0");
