@@ -66,7 +66,10 @@ class BackpressureITCase {
         assertThat(aligned.seconds).isGreaterThan(4);
         assertThat(aligned.maxDurationMs).isGreaterThan(1_000);
         assertThat(unaligned.completed).as("checkpoints completed while backpressured").isGreaterThanOrEqualTo(3);
-        assertThat(unaligned.maxDurationMs).as("slowest checkpoint, unaligned").isLessThan(3_000);
+        // Relative, not a fixed bound: how long the unaligned checkpoint takes depends on the host's load, but it must
+        // beat the aligned one, whose barrier waits behind the backlog.
+        assertThat(unaligned.maxDurationMs).as("slowest checkpoint, unaligned vs aligned")
+                .isLessThan(aligned.maxDurationMs);
     }
 
     /** Throttles every producer without a quota of its own: the job's sink (the test's consumer is not affected). */

@@ -174,8 +174,10 @@ class FaultSuiteITCase {
     /**
      * The label each event got must be the one the model gives its text on its own. The int8 encoder quantizes
      * activations per batch (dynamic quantization), so a text's scores move with its batch mates: seen here, "shut up
-     * you stupid idiot, nobody asked you" scores safe 0.67 alone and toxic 0.49-0.54 in batches of 32. So only texts
-     * whose own top score leads the runner-up by 0.5 or more are held to their label.
+     * you stupid idiot, nobody asked you" can be safe alone and toxic in a batch of 32, and the fine-tuned
+     * ticket-routing can call "Card problem / How do I verify my identity? ..." card_not_working alone (0.77) and
+     * unable_to_verify_identity in a batch. So only texts whose own top score leads the runner-up by 0.6 or more are
+     * held to their label.
      */
     private static LabelCheck countWrongLabels(List<ClassifiedEvent> events, Map<String, String> textById)
             throws Exception {
@@ -197,7 +199,7 @@ class FaultSuiteITCase {
             ClassScores expected = reference.get(prediction.getModelName()).get(textById.get(event.getSourceId()));
             float[] sorted = expected.probabilities().clone();
             java.util.Arrays.sort(sorted);
-            boolean clear = sorted[sorted.length - 1] - sorted[sorted.length - 2] >= 0.5f;
+            boolean clear = sorted[sorted.length - 1] - sorted[sorted.length - 2] >= 0.6f;
             checkedLabels += clear ? 1 : 0;
             if (clear && !expected.bestLabel().equals(prediction.getLabel())) {
                 wrong++;
