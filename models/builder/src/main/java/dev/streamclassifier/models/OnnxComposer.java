@@ -121,7 +121,9 @@ public final class OnnxComposer {
         builder.addOutput(floatMatrix(PROBABILITIES, classes));
         ModelProto.Builder model = embedder.toBuilder().setGraph(builder).clearMetadataProps();
         model.addMetadataProps(entry("labels", String.join("\n", labels)));
-        metadata.forEach((key, value) -> model.addMetadataProps(entry(key, value)));
+        // In key order: Map.of iterates in an order that changes from one JVM to the next, and the same head must give
+        // the same bytes, hence the same sha256, on every build.
+        new java.util.TreeMap<>(metadata).forEach((key, value) -> model.addMetadataProps(entry(key, value)));
         return model.build();
     }
 

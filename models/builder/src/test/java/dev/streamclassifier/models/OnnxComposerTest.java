@@ -125,4 +125,23 @@ class OnnxComposerTest {
             assertThat(run(embedder, OnnxComposer.EMBEDDING, ExecutionDevice.CUDA)[0]).hasSize(384);
         }
     }
+
+    @Test
+    void theSameHeadGivesTheSameBytesWhateverTheMetadataOrder() {
+        float[][] weights = {new float[384], new float[384]};
+        weights[0][0] = 1f;
+        java.util.LinkedHashMap<String, String> forward = new java.util.LinkedHashMap<>();
+        forward.put("name", "m");
+        forward.put("version", "1");
+        forward.put("encoder", "e");
+        java.util.LinkedHashMap<String, String> backward = new java.util.LinkedHashMap<>();
+        backward.put("encoder", "e");
+        backward.put("version", "1");
+        backward.put("name", "m");
+
+        byte[] one = OnnxComposer.classifier(encoder, weights, new float[2], List.of("a", "b"), forward).toByteArray();
+        byte[] two = OnnxComposer.classifier(encoder, weights, new float[2], List.of("a", "b"), backward).toByteArray();
+
+        assertThat(two).isEqualTo(one);
+    }
 }
