@@ -175,7 +175,7 @@ class FaultSuiteITCase {
      * The label each event got must be the one the model gives its text on its own. The int8 encoder quantizes
      * activations per batch (dynamic quantization), so a text's scores move with its batch mates: seen here, "shut up
      * you stupid idiot, nobody asked you" can be safe alone and toxic in a batch of 32, and the fine-tuned
-     * ticket-routing can call "Card problem / How do I verify my identity? ..." card_not_working alone (0.77) and
+     * ticket-routing can call "Card problem / How do I verify my identity? ..." card_not_working alone and
      * unable_to_verify_identity in a batch. So only texts whose own top score leads the runner-up by 0.6 or more are
      * held to their label.
      */

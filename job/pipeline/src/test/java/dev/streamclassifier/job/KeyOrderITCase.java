@@ -10,10 +10,7 @@ import dev.streamclassifier.testkit.TopicReader;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,27 +61,15 @@ class KeyOrderITCase {
         SampleEvents samples = new SampleEvents(31);
         Random random = new Random(5);
         Map<String, Integer> sent = new HashMap<>();
-        // As KafkaClients.produce: the in-process broker once left an idempotent producer stuck on OutOfOrderSequence
-        // and the unchecked sends were lost, so idempotence is off, one request at a time keeps each key's order, and
-        // every send is checked.
-        Map<String, Object> settings = new HashMap<>(KafkaClients.client(KAFKA.kafka().bootstrapServers()));
-        settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
-        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(settings, 5)) {
-            for (int i = 0; i < MESSAGES; i++) {
-                String conversation = "conv-" + (random.nextDouble() < HOT_SHARE ? 0
-                        : 1 + random.nextInt(CONVERSATIONS - 1));
-                int sequence = sent.merge(conversation, 1, Integer::sum);
-                sends.add(producer.send(new ProducerRecord<>(chats, conversation.getBytes(StandardCharsets.UTF_8),
-                        samples.avro(samples.chat(conversation + "/" + sequence)))));
-            }
-            producer.flush();
-            for (Future<RecordMetadata> send : sends) {
-                send.get(60, TimeUnit.SECONDS);
-            }
+        List<ProducerRecord<byte[], byte[]>> input = new ArrayList<>();
+        for (int i = 0; i < MESSAGES; i++) {
+            String conversation = "conv-" + (random.nextDouble() < HOT_SHARE ? 0
+                    : 1 + random.nextInt(CONVERSATIONS - 1));
+            int sequence = sent.merge(conversation, 1, Integer::sum);
+            input.add(new ProducerRecord<>(chats, conversation.getBytes(StandardCharsets.UTF_8),
+                    samples.avro(samples.chat(conversation + "/" + sequence))));
         }
+        KafkaClients.produce(KafkaClients.client(KAFKA.kafka().bootstrapServers()), input);
 
         ItOptions.runBounded(options, "key-order");
 

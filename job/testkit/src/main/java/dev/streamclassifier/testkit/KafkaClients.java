@@ -61,25 +61,37 @@ public final class KafkaClients {
      * @throws IllegalStateException when a record could not be sent
      */
     public static void produce(Map<String, Object> client, String topic, List<byte[]> values) {
+        produce(client, values.stream().map(value -> new ProducerRecord<byte[], byte[]>(topic, value)).toList());
+    }
+
+    /**
+     * Sends every record in order and waits until each is acknowledged by all in-sync replicas; records of one key
+     * keep their order in their partition.
+     *
+     * @throws IllegalStateException when a record could not be sent
+     */
+    public static void produce(Map<String, Object> client, List<ProducerRecord<byte[], byte[]>> records) {
         Map<String, Object> settings = new HashMap<>(client);
         settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        // Seen once with the in-process broker: a second idempotent producer stuck on OutOfOrderSequence for a fresh
-        // topic until its records expired. Test input needs no idempotence: the read-back checks for duplicates.
+        // Seen with the in-process broker: an idempotent producer stuck on OutOfOrderSequence until its records
+        // expired. Test input needs no idempotence: the read-back checks for duplicates. Without it, one request in
+        // flight at a time is what keeps each key's order.
         settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         try (KafkaProducer<byte[], byte[]> producer = producer(settings, 0)) {
-            List<Future<?>> sent = new ArrayList<>(values.size());
-            for (byte[] value : values) {
-                sent.add(producer.send(new ProducerRecord<>(topic, value)));
+            List<Future<?>> sent = new ArrayList<>(records.size());
+            for (ProducerRecord<byte[], byte[]> record : records) {
+                sent.add(producer.send(record));
             }
             producer.flush();
             for (Future<?> future : sent) {
                 future.get();
             }
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Could not produce to " + topic + ": " + e.getCause(), e);
+            throw new IllegalStateException("Could not produce: " + e.getCause(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while producing to " + topic, e);
+            throw new IllegalStateException("Interrupted while producing", e);
         }
     }
 

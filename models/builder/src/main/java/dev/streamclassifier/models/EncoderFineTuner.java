@@ -72,17 +72,17 @@ final class EncoderFineTuner implements AutoCloseable {
     private final NDArray[][] loraB;
     private final NDArray headWeight;
     private final NDArray headBias;
-    private final List<NDArray> adapterParameters = new ArrayList<>();
-    private final List<NDArray> headParameters = new ArrayList<>();
-    /** Mean and variance per trainable array, in creation order: every adapter array, then the head's. */
-    private final List<NDArray[]> adamState = new ArrayList<>();
+    private final List<Trainable> trainables = new ArrayList<>();
+
+    /** An array being trained, with its AdamW mean and variance; the head's arrays learn at the head's rate. */
+    private record Trainable(NDArray value, NDArray mean, NDArray variance, boolean head) {}
 
     private EncoderFineTuner(Engine engine, EncoderWeights weights, int classes, Settings settings) {
         this.engine = engine;
         this.root = engine.newBaseManager();
         this.weights = weights;
         this.settings = settings;
-        this.classes = classes;
+        this.classes = Math.max(1, classes);
         int hidden = weights.hidden;
         word = root.create(weights.wordEmbeddings, new Shape(weights.vocabulary, hidden));
         position = root.create(weights.positionEmbeddings, new Shape(weights.positions, hidden));
@@ -104,9 +104,9 @@ final class EncoderFineTuner implements AutoCloseable {
                 if (settings.rank() > 0) {
                     // A random, B zero: the adapted encoder starts as the base encoder (the usual LoRA start).
                     loraA[layer][i] = trainable(uniform(random, linear.in() * settings.rank(), linear.in()),
-                            new Shape(linear.in(), settings.rank()), adapterParameters);
+                            new Shape(linear.in(), settings.rank()), false);
                     loraB[layer][i] = trainable(new float[settings.rank() * linear.out()],
-                            new Shape(settings.rank(), linear.out()), adapterParameters);
+                            new Shape(settings.rank(), linear.out()), false);
                 }
             }
             float[][] attention = weights.layerNorm("encoder.layer." + layer + ".attention.output.LayerNorm");
@@ -114,9 +114,8 @@ final class EncoderFineTuner implements AutoCloseable {
             norms[layer] = new NDArray[] {root.create(attention[0]), root.create(attention[1]),
                     root.create(output[0]), root.create(output[1])};
         }
-        headWeight = trainable(uniform(random, hidden * Math.max(1, classes), hidden),
-                new Shape(hidden, Math.max(1, classes)), headParameters);
-        headBias = trainable(new float[Math.max(1, classes)], new Shape(Math.max(1, classes)), headParameters);
+        headWeight = trainable(uniform(random, hidden * this.classes, hidden), new Shape(hidden, this.classes), true);
+        headBias = trainable(new float[this.classes], new Shape(this.classes), true);
     }
 
     /**
@@ -233,7 +232,7 @@ final class EncoderFineTuner implements AutoCloseable {
         int hidden = weights.hidden;
         float[] flat = headWeight.toFloatArray();
         float scale = (float) Math.sqrt(hidden);
-        float[][] rows = new float[Math.max(1, classes)][hidden];
+        float[][] rows = new float[classes][hidden];
         for (int j = 0; j < hidden; j++) {
             for (int c = 0; c < rows.length; c++) {
                 rows[c][j] = flat[j * rows.length + c] * scale;
@@ -259,30 +258,28 @@ final class EncoderFineTuner implements AutoCloseable {
             collector.backward(lossArray);
         }
         double squares = 0;
-        List<NDArray> all = new ArrayList<>(adapterParameters);
-        all.addAll(headParameters);
-        for (NDArray parameter : all) {
-            try (NDArray gradient = parameter.getGradient(); NDArray square = gradient.square();
+        for (Trainable parameter : trainables) {
+            try (NDArray gradient = parameter.value().getGradient(); NDArray square = gradient.square();
                     NDArray sum = square.sum()) {
                 squares += sum.getFloat();
             }
         }
         double norm = Math.sqrt(squares);
         if (!Double.isFinite(norm)) {
-            all.forEach(parameter -> JniUtils.zeroGrad((PtNDArray) parameter));
+            trainables.forEach(parameter -> JniUtils.zeroGrad((PtNDArray) parameter.value()));
             return Float.NaN;
         }
         float rescale = (float) Math.min(1.0, settings.maxGradientNorm() / Math.max(1e-12, norm));
         double correction = Math.sqrt(1 - Math.pow(BETA2, stepNumber)) / (1 - Math.pow(BETA1, stepNumber));
-        for (int p = 0; p < all.size(); p++) {
-            NDArray parameter = all.get(p);
-            double learningRate = rateFactor * (p < adapterParameters.size() ? settings.encoderLearningRate()
-                    : settings.headLearningRate());
-            try (NDArray gradient = parameter.getGradient()) {
-                NDArray[] state = adamState.get(p);
+        for (Trainable parameter : trainables) {
+            NDArray value = parameter.value();
+            double learningRate = rateFactor
+                    * (parameter.head() ? settings.headLearningRate() : settings.encoderLearningRate());
+            try (NDArray gradient = value.getGradient()) {
                 // AdamW, which also zeroes the gradient for the next step
-                parameter.getNDArrayInternal().adamUpdate(new NDList(parameter, gradient, state[0], state[1]),
-                        new NDList(parameter), (float) learningRate, (float) (learningRate * correction),
+                value.getNDArrayInternal().adamUpdate(new NDList(value, gradient, parameter.mean(),
+                        parameter.variance()), new NDList(value), (float) learningRate,
+                        (float) (learningRate * correction),
                         (float) settings.weightDecay(), rescale, -1f, BETA1, BETA2, ADAM_EPSILON, true, true);
             }
         }
@@ -293,7 +290,7 @@ final class EncoderFineTuner implements AutoCloseable {
         NDArray features = encode(step, ids).mul((float) Math.sqrt(weights.hidden));
         NDArray logProbabilities = features.matMul(headWeight).add(headBias).logSoftmax(-1);
         long[] gold = Arrays.stream(labels).mapToLong(l -> l).toArray();
-        NDArray oneHot = step.create(gold).oneHot(Math.max(1, classes));
+        NDArray oneHot = step.create(gold).oneHot(classes);
         return logProbabilities.mul(oneHot).sum(new int[] {1}).mean().neg();
     }
 
@@ -381,11 +378,10 @@ final class EncoderFineTuner implements AutoCloseable {
         return batches;
     }
 
-    private NDArray trainable(float[] values, Shape shape, List<NDArray> group) {
+    private NDArray trainable(float[] values, Shape shape, boolean head) {
         NDArray parameter = root.create(values, shape);
         parameter.setRequiresGradient(true);
-        group.add(parameter);
-        adamState.add(new NDArray[] {parameter.zerosLike(), parameter.zerosLike()});
+        trainables.add(new Trainable(parameter, parameter.zerosLike(), parameter.zerosLike(), head));
         return parameter;
     }
 

@@ -133,18 +133,15 @@ final class EncoderWeights {
                 layerNorms, linears);
     }
 
-    /**
-     * The same export with the MatMul weights in {@code replaced} (initializer name to {@code [in, out]} values)
-     * written in place of the originals.
-     */
-    static ModelProto withWeights(ModelProto model, Map<String, float[]> replaced) {
+    /** The same fp32 export with the MatMul weights in {@code replaced} (by initializer name) written in place. */
+    static ModelProto withWeights(ModelProto model, Map<String, Linear> replaced) {
         ModelProto.Builder builder = model.toBuilder();
         var graph = builder.getGraphBuilder();
         for (int i = 0; i < graph.getInitializerCount(); i++) {
-            float[] values = replaced.get(graph.getInitializer(i).getName());
-            if (values != null) {
+            Linear linear = replaced.get(graph.getInitializer(i).getName());
+            if (linear != null) {
                 graph.setInitializer(i, graph.getInitializer(i).toBuilder().clearFloatData()
-                        .setRawData(rawFloats(values)));
+                        .setRawData(rawFloats(linear.weight())));
             }
         }
         return builder.build();

@@ -109,12 +109,12 @@ final class ImportCommand {
         if (version != null) {
             manifest.version = version;
         }
-        ModelProto encoder = OnnxComposer.parse(Files.readAllBytes(modelFile(from)));
         if (Files.isRegularFile(headDir.resolve(LoraAdapters.FILE_NAME))) {
             throw new IllegalArgumentException(headDir + " was trained with a fine-tuned encoder (it has "
                     + LoraAdapters.FILE_NAME + "): its adapters fit only the encoder it was trained on, so assemble it "
                     + "with 'assemble', not on an imported encoder");
         }
+        ModelProto encoder = OnnxComposer.parse(Files.readAllBytes(modelFile(from)));
         return AssembleCommand.assembleOn(headDir, manifest, encoder, tokenizer(from), out.resolve(manifest.name));
     }
 

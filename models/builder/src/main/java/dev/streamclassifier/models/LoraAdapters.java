@@ -78,12 +78,8 @@ final class LoraAdapters {
         if (merged.isEmpty()) {
             return served;
         }
-        if (Int8Weights.isQuantized(served, merged.keySet().iterator().next())) {
-            return Int8Weights.withWeights(served, merged);
-        }
-        Map<String, float[]> weights = new LinkedHashMap<>();
-        merged.forEach((name, linear) -> weights.put(name, linear.weight()));
-        return EncoderWeights.withWeights(served, weights);
+        return Int8Weights.isQuantized(served, merged.keySet().iterator().next())
+                ? Int8Weights.withWeights(served, merged) : EncoderWeights.withWeights(served, merged);
     }
 
     /**

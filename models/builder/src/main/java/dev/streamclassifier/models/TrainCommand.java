@@ -374,21 +374,17 @@ final class TrainCommand {
 
     /** The uncalibrated head fitted on {@code fitRows}. */
     private static Head fitRawHead(Options options, Embedded embedded, int[] fitRows, int[] y, int classes) {
+        float[][] x = new float[fitRows.length][];
+        for (int k = 0; k < fitRows.length; k++) {
+            x[k] = embedded.embeddings()[fitRows[k]];
+        }
         if (options.lexicalFeatures() > 0) {
             List<long[]> fitIds = new ArrayList<>();
             for (int i : fitRows) {
                 fitIds.add(embedded.tokenIds()[i]);
             }
             LexicalFeatures lexical = LexicalFeatures.fit(fitIds, options.lexicalFeatures(), 2);
-            float[][] x = new float[fitRows.length][];
-            for (int k = 0; k < fitRows.length; k++) {
-                x[k] = embedded.embeddings()[fitRows[k]];
-            }
             return trainLexicalHead(x, fitIds, lexical, y, classes, options);
-        }
-        float[][] x = new float[fitRows.length][];
-        for (int k = 0; k < fitRows.length; k++) {
-            x[k] = embedded.embeddings()[fitRows[k]];
         }
         return options.headKind().equals("mlp")
                 ? new MlpTrainer(options.hiddenSize(), options.l2(), options.epochs(), 0.001, options.seed())

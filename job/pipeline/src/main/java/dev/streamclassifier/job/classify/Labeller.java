@@ -23,8 +23,7 @@ import java.util.Set;
  * Turns an event's scores into the records it writes: one {@link Prediction} per task, then the routing rule. An event
  * goes to the review topic when any prediction scores under its task's threshold or is its task's review label (for a
  * multi-label model: has it among its labels); otherwise to each of its tasks' topics, once per topic. Not thread-safe
- * (its encoder reuses buffers): one per
- * operator instance.
+ * (its encoder reuses buffers): one per operator instance.
  */
 final class Labeller {
     private final Map<String, TaskSpec> tasks = new HashMap<>();

@@ -71,7 +71,6 @@ final class VersionCheck {
         }
     }
 
-
     /**
      * The reasons to reject {@code candidate} as the next version of {@code model}; none if it may serve.
      *
