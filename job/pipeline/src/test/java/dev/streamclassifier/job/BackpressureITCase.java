@@ -65,7 +65,9 @@ class BackpressureITCase {
         // With aligned checkpoints the barrier queues behind the backlog, which shows the backpressure too.
         assertThat(aligned.seconds).isGreaterThan(4);
         assertThat(aligned.maxDurationMs).isGreaterThan(1_000);
-        assertThat(unaligned.completed).as("checkpoints completed while backpressured").isGreaterThanOrEqualTo(3);
+        // The throttled run lasts a few seconds: how many checkpoints fit in it depends on the host's load, but more
+        // than one means they kept completing under backpressure.
+        assertThat(unaligned.completed).as("checkpoints completed while backpressured").isGreaterThanOrEqualTo(2);
         // Relative, not a fixed bound: how long the unaligned checkpoint takes depends on the host's load, but it must
         // beat the aligned one, whose barrier waits behind the backlog.
         assertThat(unaligned.maxDurationMs).as("slowest checkpoint, unaligned vs aligned")
